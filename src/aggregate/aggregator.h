@@ -1,0 +1,44 @@
+/* Ingest-time aggregation with an interval lifecycle: packets are added to
+ * open sensor-hour bins (one hash table each, keyed by source x service);
+ * bins are flushed — sorted by (source, service) — when their hour is over or
+ * memory is at its bound, and handed to the store. */
+#ifndef TT_AGGREGATE_AGGREGATOR_H
+#define TT_AGGREGATE_AGGREGATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/segment.h"
+#include "util/addr.h"
+#include "util/status.h"
+
+typedef struct tt_agg tt_agg;
+
+/* max_entries bounds memory (~70 bytes per entry). */
+tt_agg *tt_agg_new(size_t max_entries);
+void tt_agg_free(tt_agg *agg); /* accepts NULL */
+
+/* Counts one packet. Returns TT_ERR_NOMEM when the entry bound is reached:
+ * flush, then add again. */
+TT_MUST_CHECK tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr *src,
+                                   tt_service service, uint32_t bytes);
+
+size_t tt_agg_entries(const tt_agg *agg);
+/* Largest hour any packet fell into, or INT64_MIN when empty. */
+int64_t tt_agg_max_hour(const tt_agg *agg);
+
+/* Receives one flushed bin; rows are sorted by (src, service), their cc is 0
+ * (the callback fills it in) and they stay valid only during the call. */
+typedef tt_status (*tt_agg_emit_fn)(void *ctx, int64_t hour, int32_t sensor, tt_detail_row *rows,
+                                    size_t n);
+
+/* Emits and drops every bin whose hour is < before_hour (INT64_MAX = all),
+ * in (hour, sensor) order. Stops at the first callback error. */
+TT_MUST_CHECK tt_status tt_agg_flush(tt_agg *agg, int64_t before_hour, tt_agg_emit_fn emit, void *ctx);
+
+/* Sorts rows by (src, service): radix sort for IPv4 sources (the common
+ * case), comparison sort for IPv6. Exposed for tests. */
+TT_MUST_CHECK tt_status tt_agg_sort_rows(tt_detail_row *rows, size_t n);
+
+#endif

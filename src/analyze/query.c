@@ -1,0 +1,758 @@
+/* Rankings, series, per-address history and ingest statistics. */
+#include "analyze/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/hashmap.h"
+#include "util/parse.h"
+
+#define QUERY_MAX_KEYS ((size_t)1 << 24)
+#define QUERY_MAX_SOURCES ((size_t)1 << 27)
+
+const char *tt_query_port_text(uint8_t proto, int32_t port, char *buf, size_t len)
+{
+    const char *name = tt_proto_name(proto);
+    char number[8];
+    if (name == NULL) {
+        snprintf(number, sizeof number, "%u", proto);
+        name = number;
+    }
+    if (port < 0)
+        snprintf(buf, len, "frag/%s", name);
+    else
+        snprintf(buf, len, "%d/%s", port, name);
+    return buf;
+}
+
+/* The ranking key of a service: its port, with ICMP types folded together. */
+static uint64_t port_key(tt_service service)
+{
+    return tt_service_is_icmp(service) ? (uint64_t)tt_service_proto(service) << 17 : service;
+}
+
+typedef struct collect_ctx {
+    tt_counter_map *map;
+    unsigned group;
+    uint64_t total;
+} collect_ctx;
+
+static tt_status collect_row(void *ctx, const tt_rollup_row *row)
+{
+    collect_ctx *c = ctx;
+    uint64_t key = c->group == TT_GROUP_PORT ? port_key(row->service) : row->cc;
+    c->total += row->packets;
+    tt_counter_entry *e = tt_counter_map_get(c->map, key);
+    if (e == NULL)
+        return TT_ERR_NOMEM;
+    e->packets += row->packets;
+    e->bytes += row->bytes;
+    return TT_OK;
+}
+
+static int ranked_cmp(const void *a, const void *b)
+{
+    const tt_counter_entry *ea = a, *eb = b;
+    if (ea->packets != eb->packets)
+        return ea->packets > eb->packets ? -1 : 1;
+    return (ea->key > eb->key) - (ea->key < eb->key);
+}
+
+static bool rankable(unsigned group, uint64_t key)
+{
+    /* Non-first fragments have no port: they count in the total, not the ranking. */
+    return group != TT_GROUP_PORT || tt_service_port((tt_service)key) >= 0;
+}
+
+/* Ranked entries of one period (caller frees *ranked). */
+static tt_status rank_period(tt_query *q, const tt_period *period, unsigned group,
+                             tt_counter_entry **ranked, size_t *n, uint64_t *total)
+{
+    tt_counter_map map;
+    tt_counter_map_init(&map, QUERY_MAX_KEYS);
+    tt_rollup_filter filter = q->filter;
+    filter.hour_from = period->hour_from;
+    filter.hour_to = period->hour_to;
+    collect_ctx ctx = {&map, group, 0};
+    tt_status st = q->store->ops->scan_rollup(q->store, &filter, group, collect_row, &ctx);
+    *ranked = NULL;
+    *n = 0;
+    if (st == TT_OK) {
+        tt_counter_entry *all = tt_counter_map_entries(&map);
+        if (all == NULL) {
+            st = TT_ERR_NOMEM;
+        } else {
+            size_t k = 0;
+            for (size_t i = 0; i < map.n; i++)
+                if (rankable(group, all[i].key))
+                    all[k++] = all[i];
+            qsort(all, k, sizeof *all, ranked_cmp);
+            *ranked = all;
+            *n = k;
+        }
+    }
+    *total = ctx.total;
+    tt_counter_map_free(&map);
+    return st;
+}
+
+typedef struct sources_ctx {
+    unsigned group;
+    tt_counter_map *index; /* key → position in the top list (in .extra) */
+    tt_addr_set seen;
+    uint64_t *counts;
+} sources_ctx;
+
+static tt_status count_sources(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows,
+                               size_t n)
+{
+    (void)hour;
+    (void)sensor;
+    sources_ctx *c = ctx;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = c->group == TT_GROUP_PORT ? port_key(rows[i].service) : rows[i].cc;
+        tt_counter_entry *e = tt_counter_map_find(c->index, key);
+        if (e == NULL)
+            continue;
+        bool added;
+        tt_status st = tt_addr_set_add(&c->seen, &rows[i].src, (uint32_t)e->extra, &added);
+        if (st != TT_OK)
+            return st;
+        c->counts[e->extra] += added;
+    }
+    return TT_OK;
+}
+
+/* Exact distinct sources of the listed keys over the period, from the
+ * per-source segments (hourly counts cannot be added up across hours). */
+static tt_status distinct_sources(tt_query *q, unsigned group, const tt_counter_entry *top, size_t n,
+                                  uint64_t *counts)
+{
+    tt_counter_map index;
+    tt_counter_map_init(&index, 0);
+    tt_status st = TT_OK;
+    for (size_t i = 0; i < n && st == TT_OK; i++) {
+        tt_counter_entry *e = tt_counter_map_get(&index, top[i].key);
+        if (e == NULL)
+            st = TT_ERR_NOMEM;
+        else
+            e->extra = i;
+        counts[i] = 0;
+    }
+    sources_ctx ctx = {group, &index, {0}, counts};
+    tt_addr_set_init(&ctx.seen, QUERY_MAX_SOURCES);
+    if (st == TT_OK && n > 0)
+        st = q->store->ops->scan_segments(q->store, &q->filter, NULL, count_sources, &ctx);
+    tt_addr_set_free(&ctx.seen);
+    tt_counter_map_free(&index);
+    return st;
+}
+
+static const char *store_error(tt_query *q, tt_status st, char *err, size_t errlen)
+{
+    const char *detail = st == TT_ERR_DB || st == TT_ERR_FORMAT ? q->store->ops->last_error(q->store)
+                                                                : tt_strerror(st);
+    snprintf(err, errlen, "%s", detail);
+    return err;
+}
+
+static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *err, size_t errlen)
+{
+    tt_counter_entry *ranked = NULL, *prev = NULL;
+    size_t n = 0, nprev = 0;
+    uint64_t total = 0, prev_total = 0;
+    uint64_t *sources = NULL;
+    tt_period previous;
+    tt_status st = tt_period_previous(&q->period, &previous, err, errlen);
+    if (st != TT_OK)
+        return st;
+    if ((st = rank_period(q, &q->period, group, &ranked, &n, &total)) != TT_OK ||
+        (st = rank_period(q, &previous, group, &prev, &nprev, &prev_total)) != TT_OK) {
+        store_error(q, st, err, errlen);
+        goto cleanup;
+    }
+    if (n > q->limit)
+        n = q->limit;
+    sources = calloc(n ? n : 1, sizeof *sources);
+    if (sources == NULL) {
+        st = TT_ERR_NOMEM;
+        goto cleanup;
+    }
+    if ((st = distinct_sources(q, group, ranked, n, sources)) != TT_OK) {
+        store_error(q, st, err, errlen);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tt_cell *row = tt_table_add_row(out);
+        if (row == NULL) {
+            st = TT_ERR_NOMEM;
+            goto cleanup;
+        }
+        size_t c = 0;
+        tt_cell_int(&row[c++], (int64_t)i + 1);
+        if (group == TT_GROUP_PORT) {
+            tt_service service = (tt_service)ranked[i].key;
+            uint8_t proto = tt_service_proto(service);
+            int32_t port = tt_service_port(service);
+            const char *proto_name = tt_proto_name(proto);
+            char number[8];
+            snprintf(number, sizeof number, "%u", proto);
+            if ((st = tt_cell_text(&row[c++], proto_name ? proto_name : number)) != TT_OK)
+                goto cleanup;
+            tt_cell_int(&row[c++], port);
+            const char *name = tt_services_name(q->services, proto, port);
+            if (name)
+                st = tt_cell_text(&row[c++], name);
+            else
+                tt_cell_null(&row[c++], "-");
+        } else {
+            char cc[3], name[128];
+            tt_cc_text((tt_cc)ranked[i].key, cc);
+            st = tt_cell_text(&row[c++], cc);
+            if (st == TT_OK)
+                st = tt_cell_text(&row[c++], tt_geo_country_name(q->geo, (tt_cc)ranked[i].key, name,
+                                                                 sizeof name));
+        }
+        if (st != TT_OK)
+            goto cleanup;
+        tt_cell_int(&row[c++], (int64_t)ranked[i].packets);
+        tt_cell_real(&row[c++], total ? 100.0 * (double)ranked[i].packets / (double)total : 0.0);
+        tt_cell_int(&row[c++], (int64_t)sources[i]);
+        tt_cell_null(&row[c], "out of top 10");
+        for (size_t p = 0; p < nprev && p < TT_PREV_RANK_TOP; p++)
+            if (prev[p].key == ranked[i].key)
+                tt_cell_int(&row[c], (int64_t)p + 1);
+    }
+cleanup:
+    free(ranked);
+    free(prev);
+    free(sources);
+    return st;
+}
+
+tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen)
+{
+    static const char *columns[] = {"rank", "proto", "port", "service", "packets", "share", "sources",
+                                    "prev_rank"};
+    tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
+    out->real_digits = 2;
+    return top_ranking(q, TT_GROUP_PORT, out, err, errlen);
+}
+
+tt_status tt_query_top_countries(tt_query *q, tt_table *out, char *err, size_t errlen)
+{
+    static const char *columns[] = {"rank", "cc", "name", "packets", "share", "sources", "prev_rank"};
+    tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
+    out->real_digits = 2;
+    return top_ranking(q, TT_GROUP_CC, out, err, errlen);
+}
+
+typedef struct source_total {
+    tt_addr addr;
+    tt_cc cc;
+    uint64_t packets;
+} source_total;
+
+typedef struct top_sources_ctx {
+    const tt_rollup_filter *filter;
+    tt_addr_set positions; /* address → position in totals (entry value) */
+    source_total *totals;
+    size_t n, cap;
+    uint64_t total;
+} top_sources_ctx;
+
+static bool row_matches(const tt_rollup_filter *f, const tt_detail_row *row)
+{
+    if (f->has_port) {
+        if (tt_service_proto(row->service) != f->proto || tt_service_port(row->service) != f->port)
+            return false;
+    }
+    return f->cc == 0 || row->cc == f->cc;
+}
+
+static tt_status add_source_packets(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows,
+                                    size_t n)
+{
+    (void)hour;
+    (void)sensor;
+    top_sources_ctx *c = ctx;
+    for (size_t i = 0; i < n; i++) {
+        if (!row_matches(c->filter, &rows[i]))
+            continue;
+        c->total += rows[i].packets;
+        tt_addr_set_entry *e;
+        bool added;
+        tt_status st = tt_addr_set_get(&c->positions, &rows[i].src, 0, &e, &added);
+        if (st != TT_OK)
+            return st;
+        if (added) {
+            if (c->n == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 1024;
+                source_total *p = realloc(c->totals, cap * sizeof *p);
+                if (p == NULL)
+                    return TT_ERR_NOMEM;
+                c->totals = p;
+                c->cap = cap;
+            }
+            c->totals[c->n] = (source_total){rows[i].src, rows[i].cc, 0};
+            e->value = (uint32_t)c->n++;
+        }
+        c->totals[e->value].packets += rows[i].packets;
+    }
+    return TT_OK;
+}
+
+static int source_total_cmp(const void *a, const void *b)
+{
+    const source_total *sa = a, *sb = b;
+    if (sa->packets != sb->packets)
+        return sa->packets > sb->packets ? -1 : 1;
+    return tt_addr_cmp(&sa->addr, &sb->addr);
+}
+
+tt_status tt_query_top_sources(tt_query *q, tt_table *out, char *err, size_t errlen)
+{
+    static const char *columns[] = {"rank", "ip", "cc", "packets", "share"};
+    tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
+    out->real_digits = 2;
+    top_sources_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.filter = &q->filter;
+    tt_addr_set_init(&ctx.positions, QUERY_MAX_SOURCES);
+    tt_status st = q->store->ops->scan_segments(q->store, &q->filter, NULL, add_source_packets, &ctx);
+    if (st != TT_OK) {
+        store_error(q, st, err, errlen);
+        goto cleanup;
+    }
+    qsort(ctx.totals, ctx.n, sizeof *ctx.totals, source_total_cmp);
+    for (size_t i = 0; i < ctx.n && i < q->limit; i++) {
+        tt_cell *row = tt_table_add_row(out);
+        char text[TT_ADDR_STRLEN], cc[3];
+        if (row == NULL) {
+            st = TT_ERR_NOMEM;
+            goto cleanup;
+        }
+        tt_cell_int(&row[0], (int64_t)i + 1);
+        tt_cc_text(ctx.totals[i].cc, cc);
+        if ((st = tt_cell_text(&row[1], tt_addr_format(&ctx.totals[i].addr, text))) != TT_OK ||
+            (st = tt_cell_text(&row[2], cc)) != TT_OK)
+            goto cleanup;
+        tt_cell_int(&row[3], (int64_t)ctx.totals[i].packets);
+        tt_cell_real(&row[4], 100.0 * (double)ctx.totals[i].packets / (double)ctx.total);
+    }
+cleanup:
+    free(ctx.totals);
+    tt_addr_set_free(&ctx.positions);
+    return st;
+}
+
+typedef struct series_ctx {
+    tt_counter_map *by_hour;
+} series_ctx;
+
+static tt_status series_row(void *ctx, const tt_rollup_row *row)
+{
+    series_ctx *c = ctx;
+    tt_counter_entry *e = tt_counter_map_get(c->by_hour, (uint64_t)row->hour);
+    if (e == NULL)
+        return TT_ERR_NOMEM;
+    e->packets += row->packets;
+    e->bytes += row->bytes;
+    return TT_OK;
+}
+
+tt_status tt_query_series(tt_query *q, bool by_hour, tt_table *out, char *err, size_t errlen)
+{
+    static const char *day_columns[] = {"day", "packets", "bytes"};
+    static const char *hour_columns[] = {"hour", "packets", "bytes"};
+    tt_table_init(out, by_hour ? hour_columns : day_columns, 3);
+    tt_counter_map by_hour_map;
+    tt_counter_map_init(&by_hour_map, QUERY_MAX_KEYS);
+    series_ctx ctx = {&by_hour_map};
+    tt_status st = q->store->ops->scan_rollup(q->store, &q->filter, TT_GROUP_HOUR, series_row, &ctx);
+    if (st != TT_OK) {
+        store_error(q, st, err, errlen);
+        goto cleanup;
+    }
+    if (by_hour) {
+        for (int64_t h = q->period.hour_from; h < q->period.hour_to; h++) {
+            tt_counter_entry *e = tt_counter_map_find(&by_hour_map, (uint64_t)h);
+            tt_cell *row = tt_table_add_row(out);
+            if (row == NULL) {
+                st = TT_ERR_NOMEM;
+                goto cleanup;
+            }
+            char text[40], date[16];
+            snprintf(text, sizeof text, "%s %02d:00",
+                     tt_format_date(tt_period_day_of_hour(h), date, sizeof date), tt_period_local_hour(h));
+            if ((st = tt_cell_text(&row[0], text)) != TT_OK)
+                goto cleanup;
+            tt_cell_int(&row[1], e ? (int64_t)e->packets : 0);
+            tt_cell_int(&row[2], e ? (int64_t)e->bytes : 0);
+        }
+    } else {
+        for (int32_t day = q->period.first_day; day <= q->period.last_day; day++) {
+            int64_t from, to;
+            if ((st = tt_period_day_start(day, &from, err, errlen)) != TT_OK ||
+                (st = tt_period_day_start(day + 1, &to, err, errlen)) != TT_OK)
+                goto cleanup;
+            uint64_t packets = 0, bytes = 0;
+            for (int64_t h = from; h < to; h++) {
+                tt_counter_entry *e = tt_counter_map_find(&by_hour_map, (uint64_t)h);
+                if (e) {
+                    packets += e->packets;
+                    bytes += e->bytes;
+                }
+            }
+            tt_cell *row = tt_table_add_row(out);
+            char date[16];
+            if (row == NULL) {
+                st = TT_ERR_NOMEM;
+                goto cleanup;
+            }
+            if ((st = tt_cell_text(&row[0], tt_format_date(day, date, sizeof date))) != TT_OK)
+                goto cleanup;
+            tt_cell_int(&row[1], (int64_t)packets);
+            tt_cell_int(&row[2], (int64_t)bytes);
+        }
+    }
+cleanup:
+    tt_counter_map_free(&by_hour_map);
+    return st;
+}
+
+/* One line of a source's history: local day x service x sensor. */
+typedef struct ip_line {
+    int32_t day;
+    tt_service service;
+    int32_t sensor;
+    uint64_t packets, bytes;
+    uint32_t first, last;
+} ip_line;
+
+typedef struct ip_ctx {
+    const tt_addr *addr;
+    ip_line *lines;
+    size_t n, cap;
+    tt_cc cc;
+} ip_ctx;
+
+static tt_status collect_ip(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
+{
+    ip_ctx *c = ctx;
+    int32_t day = tt_period_day_of_hour(hour);
+    /* Rows are sorted by source: binary search to the address's first row. */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tt_addr_cmp(&rows[mid].src, c->addr) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < n && tt_addr_cmp(&rows[i].src, c->addr) == 0; i++) {
+        c->cc = rows[i].cc;
+        ip_line *line = NULL;
+        for (size_t k = c->n; k > 0; k--) {
+            ip_line *l = &c->lines[k - 1];
+            if (l->day != day)
+                break;
+            if (l->service == rows[i].service && l->sensor == sensor) {
+                line = l;
+                break;
+            }
+        }
+        if (line == NULL) {
+            if (c->n == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 64;
+                ip_line *p = realloc(c->lines, cap * sizeof *p);
+                if (p == NULL)
+                    return TT_ERR_NOMEM;
+                c->lines = p;
+                c->cap = cap;
+            }
+            line = &c->lines[c->n++];
+            *line = (ip_line){day, rows[i].service, sensor, 0, 0, rows[i].first, rows[i].last};
+        }
+        line->packets += rows[i].packets;
+        line->bytes += rows[i].bytes;
+        if (rows[i].first < line->first)
+            line->first = rows[i].first;
+        if (rows[i].last > line->last)
+            line->last = rows[i].last;
+    }
+    return TT_OK;
+}
+
+static int ip_line_cmp(const void *a, const void *b)
+{
+    const ip_line *la = a, *lb = b;
+    if (la->day != lb->day)
+        return la->day < lb->day ? -1 : 1;
+    if (la->service != lb->service)
+        return la->service < lb->service ? -1 : 1;
+    return (la->sensor > lb->sensor) - (la->sensor < lb->sensor);
+}
+
+static const char *sensor_name(const tt_query *q, int32_t id)
+{
+    for (size_t i = 0; i < q->nsensors; i++)
+        if (q->sensors[i].id == id)
+            return q->sensors[i].name;
+    return "?";
+}
+
+static const char *format_time(uint32_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    return buf;
+}
+
+tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *out, char *err,
+                      size_t errlen)
+{
+    static const char *columns[] = {"day", "proto", "port", "service", "sensor", "packets", "bytes",
+                                    "first_seen", "last_seen"};
+    ip_ctx ctx = {addr, NULL, 0, 0, TT_CC_UNKNOWN};
+    tt_table table;
+    tt_table_init(&table, columns, sizeof columns / sizeof columns[0]);
+    tt_status st = q->store->ops->scan_segments(q->store, &q->filter, addr, collect_ip, &ctx);
+    if (st != TT_OK) {
+        store_error(q, st, err, errlen);
+        goto cleanup;
+    }
+    qsort(ctx.lines, ctx.n, sizeof *ctx.lines, ip_line_cmp);
+    uint64_t packets = 0, bytes = 0;
+    uint32_t first = UINT32_MAX, last = 0;
+    for (size_t i = 0; i < ctx.n; i++) {
+        const ip_line *l = &ctx.lines[i];
+        packets += l->packets;
+        bytes += l->bytes;
+        if (l->first < first)
+            first = l->first;
+        if (l->last > last)
+            last = l->last;
+        tt_cell *row = tt_table_add_row(&table);
+        if (row == NULL) {
+            st = TT_ERR_NOMEM;
+            goto cleanup;
+        }
+        char date[16], t1[40], t2[40];
+        uint8_t proto = tt_service_proto(l->service);
+        const char *proto_name = tt_proto_name(proto);
+        const char *service = tt_services_name(q->services, proto, tt_service_port(l->service));
+        char number[8];
+        snprintf(number, sizeof number, "%u", proto);
+        if ((st = tt_cell_text(&row[0], tt_format_date(l->day, date, sizeof date))) ||
+            (st = tt_cell_text(&row[1], proto_name ? proto_name : number)))
+            goto cleanup;
+        tt_cell_int(&row[2], tt_service_port(l->service));
+        if (service)
+            st = tt_cell_text(&row[3], service);
+        else
+            tt_cell_null(&row[3], "-");
+        if (st || (st = tt_cell_text(&row[4], sensor_name(q, l->sensor))))
+            goto cleanup;
+        tt_cell_int(&row[5], (int64_t)l->packets);
+        tt_cell_int(&row[6], (int64_t)l->bytes);
+        if ((st = tt_cell_text(&row[7], format_time(l->first, t1, sizeof t1))) ||
+            (st = tt_cell_text(&row[8], format_time(l->last, t2, sizeof t2))))
+            goto cleanup;
+    }
+    char text[TT_ADDR_STRLEN], cc[3], t1[40], t2[40];
+    tt_addr_format(addr, text);
+    tt_cc_text(ctx.cc, cc);
+    if (ctx.n > 0 && ctx.cc == TT_CC_UNKNOWN && q->geo)
+        tt_cc_text(tt_geo_country(q->geo, addr), cc);
+    if (format == TT_FORMAT_JSON) {
+        fputs("{\"ip\": ", out);
+        tt_json_string(out, text);
+        fputs(", \"cc\": ", out);
+        if (ctx.n)
+            tt_json_string(out, cc);
+        else
+            fputs("null", out);
+        if (ctx.n) {
+            fprintf(out, ", \"first_seen\": \"%s\", \"last_seen\": \"%s\"",
+                    format_time(first, t1, sizeof t1), format_time(last, t2, sizeof t2));
+        } else {
+            fputs(", \"first_seen\": null, \"last_seen\": null", out);
+        }
+        fprintf(out, ", \"packets\": %llu, \"bytes\": %llu, \"rows\": ", (unsigned long long)packets,
+                (unsigned long long)bytes);
+        st = tt_table_print_json_array(&table, out, 0);
+        fputs("}\n", out);
+    } else if (format == TT_FORMAT_CSV) {
+        st = tt_table_print(&table, format, out);
+    } else {
+        if (ctx.n == 0) {
+            fprintf(out, "%s: not seen in this period\n", text);
+        } else {
+            fprintf(out, "ip:         %s\ncc:         %s\nfirst seen: %s\nlast seen:  %s\n"
+                         "packets:    %llu\nbytes:      %llu\n\n",
+                    text, cc, format_time(first, t1, sizeof t1), format_time(last, t2, sizeof t2),
+                    (unsigned long long)packets, (unsigned long long)bytes);
+            st = tt_table_print(&table, format, out);
+        }
+    }
+cleanup:
+    free(ctx.lines);
+    tt_table_free(&table);
+    return st;
+}
+
+typedef struct stats_ctx {
+    tt_table *files;
+    tt_status st;
+    uint64_t frames;
+    size_t nfiles;
+} stats_ctx;
+
+static tt_status stats_file(void *ctx, const tt_file_info *f)
+{
+    stats_ctx *c = ctx;
+    tt_cell *row = tt_table_add_row(c->files);
+    if (row == NULL)
+        return TT_ERR_NOMEM;
+    char t1[40], t2[40];
+    tt_status st;
+    if ((st = tt_cell_text(&row[0], f->name)) || (st = tt_cell_text(&row[1], f->hash)))
+        return st;
+    tt_cell_int(&row[2], (int64_t)f->size);
+    tt_cell_int(&row[3], (int64_t)f->frames);
+    if ((st = tt_cell_text(&row[4], f->done ? (f->damage[0] ? "damaged" : "done") : "partial")))
+        return st;
+    if (f->first_ts) {
+        if ((st = tt_cell_text(&row[5], format_time((uint32_t)f->first_ts, t1, sizeof t1))) ||
+            (st = tt_cell_text(&row[6], format_time((uint32_t)f->last_ts, t2, sizeof t2))))
+            return st;
+    }
+    if (f->damage[0] && (st = tt_cell_text(&row[7], f->damage)))
+        return st;
+    c->frames += f->frames;
+    c->nfiles++;
+    return TT_OK;
+}
+
+typedef struct sensor_totals_ctx {
+    tt_counter_map *map;
+} sensor_totals_ctx;
+
+static tt_status sensor_total(void *ctx, const tt_rollup_row *row)
+{
+    sensor_totals_ctx *c = ctx;
+    tt_counter_entry *e = tt_counter_map_get(c->map, (uint64_t)row->sensor);
+    if (e == NULL)
+        return TT_ERR_NOMEM;
+    e->packets += row->packets;
+    e->bytes += row->bytes;
+    return TT_OK;
+}
+
+tt_status tt_query_stats(tt_query *q, tt_format format, FILE *out, char *err, size_t errlen)
+{
+    static const char *file_columns[] = {"file", "hash", "size", "frames", "state", "first_seen",
+                                         "last_seen", "damage"};
+    static const char *outcome_columns[] = {"outcome", "frames"};
+    static const char *sensor_columns[] = {"sensor", "region", "labels", "packets", "bytes"};
+    tt_table files, outcomes, sensors;
+    tt_table_init(&files, file_columns, 8);
+    tt_table_init(&outcomes, outcome_columns, 2);
+    tt_table_init(&sensors, sensor_columns, 5);
+    tt_counter_map per_sensor;
+    tt_counter_map_init(&per_sensor, 0);
+    stats_ctx ctx = {&files, TT_OK, 0, 0};
+    uint64_t totals[TT_OUTCOME_COUNT];
+    int64_t first_hour = 0, last_hour = -1;
+    tt_status st = q->store->ops->files(q->store, stats_file, &ctx);
+    if (st == TT_OK)
+        st = q->store->ops->outcome_totals(q->store, totals);
+    if (st == TT_OK) {
+        st = q->store->ops->hour_range(q->store, &first_hour, &last_hour);
+        if (st == TT_ERR_NOTFOUND) {
+            st = TT_OK;
+            last_hour = first_hour - 1;
+        }
+    }
+    tt_rollup_filter all = {INT64_MIN / 8, INT64_MAX / 8, NULL, 0, false, 0, 0, 0};
+    sensor_totals_ctx sctx = {&per_sensor};
+    if (st == TT_OK)
+        st = q->store->ops->scan_rollup(q->store, &all, TT_GROUP_SENSOR, sensor_total, &sctx);
+    if (st != TT_OK) {
+        store_error(q, st, err, errlen);
+        goto cleanup;
+    }
+    uint64_t packets = 0, bytes = 0;
+    for (int o = 0; o < TT_OUTCOME_COUNT; o++) {
+        tt_cell *row = tt_table_add_row(&outcomes);
+        if (row == NULL || (st = tt_cell_text(&row[0], tt_outcome_name((tt_outcome)o)))) {
+            st = st ? st : TT_ERR_NOMEM;
+            goto cleanup;
+        }
+        tt_cell_int(&row[1], (int64_t)totals[o]);
+    }
+    for (size_t i = 0; i < q->nsensors; i++) {
+        tt_counter_entry *e = tt_counter_map_find(&per_sensor, (uint64_t)q->sensors[i].id);
+        tt_cell *row = tt_table_add_row(&sensors);
+        if (row == NULL || (st = tt_cell_text(&row[0], q->sensors[i].name)) ||
+            (st = tt_cell_text(&row[1], q->sensors[i].region)) ||
+            (st = tt_cell_text(&row[2], q->sensors[i].labels))) {
+            st = st ? st : TT_ERR_NOMEM;
+            goto cleanup;
+        }
+        tt_cell_int(&row[3], e ? (int64_t)e->packets : 0);
+        tt_cell_int(&row[4], e ? (int64_t)e->bytes : 0);
+        packets += e ? e->packets : 0;
+        bytes += e ? e->bytes : 0;
+    }
+    char from[40] = "", to[40] = "";
+    if (last_hour >= first_hour) {
+        format_time((uint32_t)(first_hour * 3600), from, sizeof from);
+        format_time((uint32_t)(last_hour * 3600 + 3599), to, sizeof to);
+    }
+    if (format == TT_FORMAT_JSON) {
+        fprintf(out, "{\"files\": %zu, \"frames\": %llu, \"packets\": %llu, \"bytes\": %llu, ",
+                ctx.nfiles, (unsigned long long)ctx.frames, (unsigned long long)packets,
+                (unsigned long long)bytes);
+        if (from[0])
+            fprintf(out, "\"first_seen\": \"%s\", \"last_seen\": \"%s\", ", from, to);
+        else
+            fputs("\"first_seen\": null, \"last_seen\": null, ", out);
+        fputs("\"outcomes\": {", out);
+        for (int o = 0; o < TT_OUTCOME_COUNT; o++)
+            fprintf(out, "%s\"%s\": %llu", o ? ", " : "", tt_outcome_name((tt_outcome)o),
+                    (unsigned long long)totals[o]);
+        fputs("},\n\"sensors\": ", out);
+        st = tt_table_print_json_array(&sensors, out, 0);
+        fputs(",\n\"file_list\": ", out);
+        if (st == TT_OK)
+            st = tt_table_print_json_array(&files, out, 0);
+        fputs("}\n", out);
+    } else if (format == TT_FORMAT_CSV) {
+        st = tt_table_print(&outcomes, format, out);
+    } else {
+        fprintf(out, "files:   %zu\nframes:  %llu\npackets: %llu (in sensors' rollups)\nbytes:   %llu\n",
+                ctx.nfiles, (unsigned long long)ctx.frames, (unsigned long long)packets,
+                (unsigned long long)bytes);
+        if (from[0])
+            fprintf(out, "period:  %s .. %s\n", from, to);
+        fputs("\n", out);
+        if ((st = tt_table_print(&outcomes, format, out)) == TT_OK) {
+            fputs("\n", out);
+            if ((st = tt_table_print(&sensors, format, out)) == TT_OK) {
+                fputs("\n", out);
+                st = tt_table_print(&files, format, out);
+            }
+        }
+    }
+cleanup:
+    tt_table_free(&files);
+    tt_table_free(&outcomes);
+    tt_table_free(&sensors);
+    tt_counter_map_free(&per_sensor);
+    return st;
+}

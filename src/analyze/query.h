@@ -1,0 +1,49 @@
+/* The query commands' analysis: rankings with the previous period's rank,
+ * zero-filled series, a source's history, and ingest statistics. Each fills
+ * a tt_table (render/table.h); column names are the documented JSON keys. */
+#ifndef TT_ANALYZE_QUERY_H
+#define TT_ANALYZE_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyze/period.h"
+#include "classify/geo.h"
+#include "classify/services.h"
+#include "render/table.h"
+#include "store/store.h"
+
+/* Ranks at or below this count as "in the top" for prev_rank. */
+#define TT_PREV_RANK_TOP 10
+
+typedef struct tt_query {
+    tt_store *store;
+    tt_period period;
+    tt_rollup_filter filter; /* hour range = period; sensors from --sensor/--region */
+    size_t limit;
+    const tt_services *services; /* may be NULL */
+    tt_geo *geo;                 /* for country names; may be NULL */
+    tt_sensor_info *sensors;     /* all sensors of the store, by position */
+    size_t nsensors;
+} tt_query;
+
+TT_MUST_CHECK tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen);
+TT_MUST_CHECK tt_status tt_query_top_countries(tt_query *q, tt_table *out, char *err, size_t errlen);
+/* q->filter.has_port restricts to one port. */
+TT_MUST_CHECK tt_status tt_query_top_sources(tt_query *q, tt_table *out, char *err, size_t errlen);
+/* Packets per local day (by_hour false) or per UTC-aligned hour, zero-filled;
+ * q->filter.has_port / .cc select the series. */
+TT_MUST_CHECK tt_status tt_query_series(tt_query *q, bool by_hour, tt_table *out, char *err,
+                                        size_t errlen);
+/* Writes the JSON object / table for one address. */
+TT_MUST_CHECK tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *out,
+                                    char *err, size_t errlen);
+TT_MUST_CHECK tt_status tt_query_stats(tt_query *q, tt_format format, FILE *out, char *err,
+                                       size_t errlen);
+
+/* "23/tcp" style text for a proto/port ("frag/udp" for port -1). */
+const char *tt_query_port_text(uint8_t proto, int32_t port, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,135 @@
+/* Subcommand table, help and dispatch. */
+#include "cli/cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#define QUERY_OPTIONS                                                                      \
+    "  --db FILE          store (default: $TEITEN_DB or ./teiten.db)\n"                  \
+    "  --config FILE      configuration file (sensors, store, geo database)\n"           \
+    "  --from YYYY-MM-DD  first day of the period (default: first day with data)\n"     \
+    "  --to YYYY-MM-DD    last day, inclusive (default: last day with data)\n"          \
+    "  --tz ZONE          time zone for days, e.g. Asia/Tokyo (default UTC)\n"          \
+    "  --sensor NAME      only packets to this sensor\n"                                  \
+    "  --region CC        only packets to sensors located in this country\n"            \
+    "  --limit N          at most N rows (default 10)\n"                                   \
+    "  --format F         table (default), json or csv\n"                                  \
+    "  --geo FILE         libloc database for country names\n"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+const tt_command tt_commands[] = {
+    {"ingest", "read captures into the store",
+     "usage: teiten ingest [--db FILE] [--config FILE] [--sensor NAME] [--geo FILE]\n"
+     "                     [--batch N] [--quiet] CAPTURE...\n"
+     "Reads pcap/pcapng captures (plain, gzip or zstd; '-' = stdin) and adds them to the\n"
+     "store. Packets belong to --sensor NAME, or to the sensor whose prefix in the\n"
+     "configuration holds their destination; packets to no sensor count as unassigned.\n"
+     "A capture already ingested (same content) is skipped; an interrupted ingest resumes.\n"
+     "  --batch N   frames per commit (default 8388608)\n"
+     "  --quiet     no per-file summary lines\n"
+     "Exit: 0 ok, 1 error, 2 usage, 3 some capture was damaged (kept up to the damage).\n",
+     tt_cmd_ingest},
+    {"top", "rank ports, countries or sources",
+     "usage: teiten top ports|countries|sources [options]\n"
+     "Ranks destination ports (proto/port, ICMP as 0/icmp), source countries or source\n"
+     "addresses by packets over the period, with the rank in the previous period of\n"
+     "the same length (prev_rank, null = out of top 10) and exact unique sources.\n" QUERY_OPTIONS
+     "  --port P/PROTO     (sources) only packets to this port, e.g. 9600/tcp\n"
+     "  --country CC       (sources) only sources in this country\n",
+     tt_cmd_top},
+    {"series", "packets per day or hour for a port or a country",
+     "usage: teiten series (--port P/PROTO | --country CC) [--by day|hour] [options]\n"
+     "One row per day (or hour) of the period, zero-filled.\n" QUERY_OPTIONS,
+     tt_cmd_series},
+    {"ip", "history of one source address",
+     "usage: teiten ip ADDRESS [options]\n"
+     "First/last seen, country, totals, and one row per day x proto/port x sensor.\n" QUERY_OPTIONS,
+     tt_cmd_ip},
+    {"stats", "what the store holds",
+     "usage: teiten stats [--db FILE] [--format table|json|csv]\n"
+     "Files ingested, frames per decode outcome, packets per sensor, period covered.\n",
+     tt_cmd_stats},
+    {"simulate", "write a synthetic telescope's captures and ground truth",
+     "usage: teiten simulate --out DIR [--days N] [--rate PKTS_PER_DAY] [--seed S]\n"
+     "                       [--start YYYY-MM-DD] [--one-file] [--truth-detail] [--geo FILE]\n"
+     "Writes DIR/<sensor>.pcap[ng] for six sensors, DIR/sensors.conf and DIR/truth.json.\n"
+     "  --days N        days to simulate (default 7)\n"
+     "  --rate N        packets per day over all sensors (default 200000)\n"
+     "  --seed S        random seed (default 1): same seed, same bytes\n"
+     "  --start DATE    first day (default 2015-10-01)\n"
+     "  --one-file      everything in DIR/telescope.pcap (Ethernet)\n"
+     "  --truth-detail  also DIR/truth-detail.tsv, one row per hour x sensor x source x port\n",
+     tt_cmd_simulate},
+    {"help", "show help for a command", "usage: teiten help [COMMAND]\n", cmd_help},
+    {"version", "print the version", "usage: teiten version\n", cmd_version},
+};
+const size_t tt_command_count = sizeof tt_commands / sizeof tt_commands[0];
+
+const tt_command *tt_command_find(const char *name)
+{
+    for (size_t i = 0; i < tt_command_count; i++)
+        if (strcmp(tt_commands[i].name, name) == 0)
+            return &tt_commands[i];
+    return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+    fputs("teiten — Internet telescope (darknet) traffic analysis\n\n"
+          "usage: teiten COMMAND [options]\n\ncommands:\n",
+          out);
+    for (size_t i = 0; i < tt_command_count; i++)
+        fprintf(out, "  %-10s %s\n", tt_commands[i].name, tt_commands[i].summary);
+    fputs("\n'teiten help COMMAND' shows a command's options; see also teiten(1).\n", out);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stdout);
+        return TT_EXIT_OK;
+    }
+    const tt_command *cmd = tt_command_find(argv[1]);
+    if (cmd == NULL) {
+        fprintf(stderr, "teiten: unknown command '%s'\n", argv[1]);
+        return TT_EXIT_USAGE;
+    }
+    fputs(cmd->help, stdout);
+    return TT_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("teiten %s\n", TEITEN_VERSION);
+    return TT_EXIT_OK;
+}
+
+int tt_cli_main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        print_overview(stderr);
+        return TT_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(1, argv);
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(1, argv);
+    const tt_command *cmd = tt_command_find(argv[1]);
+    if (cmd == NULL) {
+        fprintf(stderr, "teiten: unknown command '%s' (try 'teiten help')\n", argv[1]);
+        return TT_EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(cmd->help, stdout);
+            return TT_EXIT_OK;
+        }
+    }
+    return cmd->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,116 @@
+/* Configuration file → settings. */
+#include "cli/settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/config.h"
+
+tt_status tt_settings_init(tt_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    const char *env = getenv("TEITEN_DB");
+    snprintf(s->db, sizeof s->db, "%s", env && *env ? env : "teiten.db");
+    s->sensors = tt_sensor_map_new();
+    return s->sensors ? TT_OK : TT_ERR_NOMEM;
+}
+
+void tt_settings_free(tt_settings *s)
+{
+    tt_sensor_map_free(s->sensors);
+    s->sensors = NULL;
+}
+
+static tt_status set_path(char *dst, size_t len, const tt_config_entry *e, char *err, size_t errlen)
+{
+    if (strlen(e->value) == 0 || strlen(e->value) >= len) {
+        snprintf(err, errlen, "%s:%u: %s needs a path (at most %zu bytes)", e->file, e->line, e->key, len - 1);
+        return TT_ERR_FORMAT;
+    }
+    snprintf(dst, len, "%s", e->value);
+    return TT_OK;
+}
+
+static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, size_t errlen)
+{
+    tt_settings *s = ctx;
+    bool is_sensor = strcmp(e->section, "sensor") == 0;
+    if (e->key == NULL) { /* a section header */
+        if (is_sensor) {
+            int index;
+            if (e->section_name[0] == '\0') {
+                snprintf(err, errlen, "%s:%u: a sensor section needs a name: [sensor NAME]", e->file, e->line);
+                return TT_ERR_FORMAT;
+            }
+            if (tt_sensor_map_add(s->sensors, e->section_name, &index) != TT_OK) {
+                snprintf(err, errlen, "%s:%u: bad or too many sensors ('%s')", e->file, e->line, e->section_name);
+                return TT_ERR_FORMAT;
+            }
+            return TT_OK;
+        }
+        if (strcmp(e->section, "store") && strcmp(e->section, "geo") && strcmp(e->section, "services")) {
+            snprintf(err, errlen, "%s:%u: unknown section [%s] (known: store, geo, services, sensor NAME)",
+                     e->file, e->line, e->section);
+            return TT_ERR_FORMAT;
+        }
+        return TT_OK;
+    }
+    if (strcmp(e->section, "store") == 0 && strcmp(e->key, "db") == 0)
+        return set_path(s->db, sizeof s->db, e, err, errlen);
+    if (strcmp(e->section, "geo") == 0 && strcmp(e->key, "database") == 0)
+        return set_path(s->geo, sizeof s->geo, e, err, errlen);
+    if (strcmp(e->section, "services") == 0 && strcmp(e->key, "file") == 0)
+        return set_path(s->services, sizeof s->services, e, err, errlen);
+    if (is_sensor) {
+        int index = tt_sensor_map_find(s->sensors, e->section_name);
+        if (strcmp(e->key, "prefix") == 0) {
+            tt_prefix prefix;
+            if (!tt_prefix_parse(e->value, &prefix)) {
+                snprintf(err, errlen, "%s:%u: bad prefix '%s' (expected e.g. 192.0.2.0/24 or 2001:db8::/32)",
+                         e->file, e->line, e->value);
+                return TT_ERR_FORMAT;
+            }
+            if (tt_sensor_map_add_prefix(s->sensors, index, &prefix) != TT_OK) {
+                snprintf(err, errlen, "%s:%u: too many prefixes", e->file, e->line);
+                return TT_ERR_FORMAT;
+            }
+            return TT_OK;
+        }
+        if (strcmp(e->key, "region") == 0) {
+            if (tt_sensor_map_set_region(s->sensors, index, e->value) != TT_OK) {
+                snprintf(err, errlen, "%s:%u: region must be a two-letter country code, not '%s'", e->file,
+                         e->line, e->value);
+                return TT_ERR_FORMAT;
+            }
+            return TT_OK;
+        }
+        if (strcmp(e->key, "label") == 0) {
+            if (strchr(e->value, '=') == NULL || tt_sensor_map_add_label(s->sensors, index, e->value) != TT_OK) {
+                snprintf(err, errlen, "%s:%u: label must be key=value without commas, and labels short", e->file,
+                         e->line);
+                return TT_ERR_FORMAT;
+            }
+            return TT_OK;
+        }
+    }
+    snprintf(err, errlen, "%s:%u: unknown key '%s' in [%s]", e->file, e->line, e->key,
+             e->section[0] ? e->section : "(no section)");
+    return TT_ERR_FORMAT;
+}
+
+tt_status tt_settings_parse(tt_settings *s, const char *text, size_t len, const char *name, char *err,
+                            size_t errlen)
+{
+    return tt_config_parse_text(text, len, name, settings_entry, s, err, errlen);
+}
+
+tt_status tt_settings_load(tt_settings *s, const char *path, char *err, size_t errlen)
+{
+    return tt_config_parse_file(path, settings_entry, s, err, errlen);
+}
+
+tt_status tt_settings_finish(tt_settings *s, char *err, size_t errlen)
+{
+    return tt_sensor_map_finish(s->sensors, err, errlen);
+}

@@ -1,0 +1,324 @@
+/* Capture files into the store, in batches that commit with their progress. */
+#include "ingest/ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate/aggregator.h"
+#include "capture/capture.h"
+#include "decode/decode.h"
+#include "util/limits.h"
+#include "util/progress.h"
+
+struct tt_ingest {
+    tt_store *store;
+    tt_ingest_options opt;
+    int32_t *sensor_ids; /* configuration sensor index → store id */
+    int32_t fixed_sensor_id;
+    tt_agg *agg;
+    char error[512];
+};
+
+static tt_status store_fail(tt_ingest *in, tt_status st, char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "%s: %s", what,
+             st == TT_ERR_DB || st == TT_ERR_FORMAT || st == TT_ERR_USAGE
+                 ? in->store->ops->last_error(in->store)
+                 : tt_strerror(st));
+    return st;
+}
+
+static tt_status register_sensor(tt_ingest *in, const char *name, const tt_sensor_def *def, int32_t *id)
+{
+    tt_sensor_info info;
+    memset(&info, 0, sizeof info);
+    snprintf(info.name, sizeof info.name, "%s", name);
+    if (def) {
+        memcpy(info.region, def->region, sizeof info.region);
+        snprintf(info.labels, sizeof info.labels, "%s", def->labels);
+    }
+    return in->store->ops->sensor_upsert(in->store, &info, id);
+}
+
+tt_status tt_ingest_new(tt_store *store, const tt_ingest_options *opt, tt_ingest **out, char *err,
+                        size_t errlen)
+{
+    *out = NULL;
+    tt_ingest *in = calloc(1, sizeof *in);
+    if (in == NULL)
+        return TT_ERR_NOMEM;
+    in->store = store;
+    in->opt = *opt;
+    if (in->opt.batch_frames == 0)
+        in->opt.batch_frames = TT_LIMIT_BATCH_PACKETS;
+    if (in->opt.max_entries == 0)
+        in->opt.max_entries = TT_LIMIT_AGG_ENTRIES;
+    in->fixed_sensor_id = -1;
+    size_t nsensors = tt_sensor_map_count(opt->sensors);
+    in->sensor_ids = calloc(nsensors ? nsensors : 1, sizeof *in->sensor_ids);
+    in->agg = tt_agg_new(in->opt.max_entries);
+    tt_status st = TT_ERR_NOMEM;
+    if (in->sensor_ids == NULL || in->agg == NULL)
+        goto fail;
+    if ((st = store->ops->begin(store)) != TT_OK) {
+        store_fail(in, st, err, errlen, "registering sensors");
+        goto fail;
+    }
+    for (size_t i = 0; i < nsensors && st == TT_OK; i++) {
+        const tt_sensor_def *def = tt_sensor_map_get(opt->sensors, (int)i);
+        st = register_sensor(in, def->name, def, &in->sensor_ids[i]);
+    }
+    if (st == TT_OK && opt->sensor_name) {
+        int index = tt_sensor_map_find(opt->sensors, opt->sensor_name);
+        st = register_sensor(in, opt->sensor_name, index >= 0 ? tt_sensor_map_get(opt->sensors, index) : NULL,
+                             &in->fixed_sensor_id);
+    }
+    if (st != TT_OK) {
+        store_fail(in, st, err, errlen, "registering sensors");
+        store->ops->rollback(store);
+        goto fail;
+    }
+    if ((st = store->ops->commit(store)) != TT_OK) {
+        store_fail(in, st, err, errlen, "registering sensors");
+        goto fail;
+    }
+    *out = in;
+    return TT_OK;
+fail:
+    tt_ingest_free(in);
+    return st;
+}
+
+void tt_ingest_free(tt_ingest *in)
+{
+    if (in == NULL)
+        return;
+    tt_agg_free(in->agg);
+    free(in->sensor_ids);
+    free(in);
+}
+
+/* Country of each source is fixed here, when the bin is written: once per
+ * distinct source, as rows arrive sorted by source. */
+static tt_status emit_bin(void *ctx, int64_t hour, int32_t sensor, tt_detail_row *rows, size_t n)
+{
+    tt_ingest *in = ctx;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && tt_addr_cmp(&rows[i - 1].src, &rows[i].src) == 0)
+            rows[i].cc = rows[i - 1].cc;
+        else
+            rows[i].cc = tt_geo_country(in->opt.geo, &rows[i].src);
+    }
+    return in->store->ops->put_hour(in->store, hour, sensor, rows, n);
+}
+
+static tt_status flush_bins(tt_ingest *in, int64_t before_hour, char *err, size_t errlen)
+{
+    tt_status st = tt_agg_flush(in->agg, before_hour, emit_bin, in);
+    if (st != TT_OK)
+        return store_fail(in, st, err, errlen, "writing to the store");
+    return TT_OK;
+}
+
+/* Counters of the current (uncommitted) batch. */
+typedef struct batch {
+    uint64_t outcomes[TT_OUTCOME_COUNT];
+    int64_t first_ts, last_ts;
+    uint64_t frames;
+} batch;
+
+static tt_status commit_batch(tt_ingest *in, int64_t file_id, uint64_t frames_done, batch *b, bool done,
+                              const char *damage, bool reopen, char *err, size_t errlen)
+{
+    tt_status st = flush_bins(in, INT64_MAX, err, errlen);
+    if (st != TT_OK)
+        return st;
+    tt_file_progress progress;
+    memset(&progress, 0, sizeof progress);
+    progress.frames_done = frames_done;
+    memcpy(progress.outcomes, b->outcomes, sizeof progress.outcomes);
+    progress.first_ts = b->first_ts;
+    progress.last_ts = b->last_ts;
+    progress.done = done;
+    progress.damage = damage;
+    if ((st = in->store->ops->file_update(in->store, file_id, &progress)) != TT_OK ||
+        (st = in->store->ops->commit(in->store)) != TT_OK)
+        return store_fail(in, st, err, errlen, "committing");
+    memset(b, 0, sizeof *b);
+    if (reopen && (st = in->store->ops->begin(in->store)) != TT_OK)
+        return store_fail(in, st, err, errlen, "starting a transaction");
+    return TT_OK;
+}
+
+static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *frame, tt_packet *pkt,
+                                 tt_status *st)
+{
+    *st = TT_OK;
+    /* Segments keep seconds as 32-bit values: anything outside is not a real capture time. */
+    if (frame->ts_sec < 0 || frame->ts_sec > (int64_t)UINT32_MAX - 7200)
+        return TT_OUTCOME_MALFORMED;
+    tt_outcome outcome = tt_decode_frame(linktype, frame->data, frame->caplen, frame->wirelen,
+                                         frame->ts_sec, frame->ts_usec, pkt);
+    if (outcome != TT_OUTCOME_OK && outcome != TT_OUTCOME_FRAGMENT)
+        return outcome;
+    int32_t sensor = in->fixed_sensor_id;
+    if (sensor < 0) {
+        int index = tt_sensor_map_lookup(in->opt.sensors, &pkt->dst);
+        if (index < 0)
+            return TT_OUTCOME_UNASSIGNED;
+        sensor = in->sensor_ids[index];
+    }
+    int32_t port = -1, icmp_type = -1;
+    if (outcome == TT_OUTCOME_OK) {
+        if (pkt->has_ports)
+            port = pkt->dport;
+        else if (pkt->has_icmp)
+            icmp_type = pkt->icmp_type;
+        else
+            port = 0; /* other protocols (GRE, ESP, ...) and ICMP too short for a type */
+        if ((pkt->proto == TT_IPPROTO_ICMP || pkt->proto == TT_IPPROTO_ICMP6) && !pkt->has_icmp)
+            icmp_type = -1;
+    }
+    tt_service service = tt_service_make(pkt->proto, port, icmp_type);
+    *st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, pkt->ip_len);
+    if (*st == TT_ERR_NOMEM) {
+        /* Memory bound reached: write every bin out (same transaction) and retry. */
+        *st = tt_agg_flush(in->agg, INT64_MAX, emit_bin, in);
+        if (*st == TT_OK)
+            *st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, pkt->ip_len);
+    }
+    return outcome;
+}
+
+tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *result, char *err,
+                         size_t errlen)
+{
+    memset(result, 0, sizeof *result);
+    double started = tt_progress_now();
+    bool from_stdin = strcmp(path, "-") == 0;
+    const char *display = from_stdin ? "(stdin)" : path;
+    uint8_t hash[16];
+    uint64_t size = 0;
+    tt_file_record record;
+    memset(&record, 0, sizeof record);
+    tt_status st;
+    if (!from_stdin) {
+        if ((st = tt_capture_file_identity(path, hash, &size, err, errlen)) != TT_OK)
+            return st;
+        if ((st = in->store->ops->file_lookup(in->store, hash, size, NULL, &record)) != TT_OK &&
+            st != TT_ERR_NOTFOUND)
+            return store_fail(in, st, err, errlen, display);
+        if (record.state == TT_FILE_DONE) {
+            result->kind = TT_INGEST_DUPLICATE;
+            return TT_OK;
+        }
+    }
+    tt_capture *cap = NULL;
+    if ((st = tt_capture_open(path, &cap, err, errlen)) != TT_OK)
+        return st;
+    int linktype = tt_capture_linktype(cap);
+    tt_progress progress;
+    tt_progress_start(&progress, in->opt.progress, display, size);
+    if ((st = in->store->ops->begin(in->store)) != TT_OK) {
+        tt_capture_close(cap);
+        return store_fail(in, st, err, errlen, display);
+    }
+    if (!from_stdin && record.state == TT_FILE_NEW &&
+        (st = in->store->ops->file_lookup(in->store, hash, size, path, &record)) != TT_OK) {
+        store_fail(in, st, err, errlen, display);
+        goto fail;
+    }
+    uint64_t skip = record.frames_done;
+    result->resumed_after = skip;
+
+    batch b;
+    memset(&b, 0, sizeof b);
+    tt_packet pkt;
+    tt_frame frame;
+    uint64_t frames = 0;
+    int64_t flushed_upto = INT64_MIN; /* max hour at the last flush of closed bins */
+    char damage[512] = "";
+    for (;;) {
+        if (in->opt.stop && *in->opt.stop) {
+            result->kind = TT_INGEST_STOPPED;
+            break;
+        }
+        tt_status next = tt_capture_next(cap, &frame, damage, sizeof damage);
+        if (next == TT_ERR_NOTFOUND)
+            break;
+        if (next != TT_OK) {
+            result->kind = TT_INGEST_DAMAGED;
+            break;
+        }
+        frames++;
+        if (frames <= skip)
+            continue;
+        tt_outcome outcome = classify_frame(in, linktype, &frame, &pkt, &st);
+        if (st != TT_OK) {
+            store_fail(in, st, err, errlen, display);
+            goto fail;
+        }
+        b.outcomes[outcome]++;
+        result->outcomes[outcome]++;
+        b.frames++;
+        if (b.first_ts == 0 || frame.ts_sec < b.first_ts)
+            b.first_ts = frame.ts_sec;
+        if (frame.ts_sec > b.last_ts)
+            b.last_ts = frame.ts_sec;
+        if ((frames & 0xffff) == 0) {
+            tt_progress_update(&progress, tt_capture_offset(cap), frames, "frames");
+            /* Hours more than one behind the newest are complete: write them
+             * out to keep memory small; one hour of slack absorbs disorder. */
+            int64_t newest = tt_agg_max_hour(in->agg);
+            if (newest != INT64_MIN && newest > flushed_upto) {
+                if ((st = flush_bins(in, newest - 1, err, errlen)) != TT_OK)
+                    goto fail;
+                flushed_upto = newest;
+            }
+        }
+        if (!from_stdin && b.frames >= in->opt.batch_frames &&
+            (st = commit_batch(in, record.id, frames, &b, false, NULL, true, err, errlen)) != TT_OK)
+            goto fail;
+    }
+    tt_progress_finish(&progress);
+    if (from_stdin) {
+        /* Identity is known only now: a duplicate rolls everything back.
+         * Input left after damage or a stop still belongs to the identity. */
+        if (result->kind != TT_INGEST_DONE && (st = tt_capture_drain(cap, err, errlen)) != TT_OK)
+            goto fail;
+        size = tt_capture_raw_bytes(cap);
+        tt_capture_get_stream_hash(cap, hash);
+        if ((st = in->store->ops->file_lookup(in->store, hash, size, NULL, &record)) == TT_OK) {
+            in->store->ops->rollback(in->store);
+            tt_capture_close(cap);
+            memset(result->outcomes, 0, sizeof result->outcomes);
+            result->kind = TT_INGEST_DUPLICATE;
+            return TT_OK;
+        }
+        if (st != TT_ERR_NOTFOUND ||
+            (st = in->store->ops->file_lookup(in->store, hash, size, "(stdin)", &record)) != TT_OK) {
+            store_fail(in, st, err, errlen, display);
+            goto fail;
+        }
+    }
+    if (result->kind == TT_INGEST_DAMAGED)
+        snprintf(result->damage, sizeof result->damage, "%s", damage);
+    bool done = result->kind != TT_INGEST_STOPPED;
+    if ((st = commit_batch(in, record.id, frames, &b, done,
+                           result->kind == TT_INGEST_DAMAGED ? result->damage : NULL, false, err,
+                           errlen)) != TT_OK)
+        goto fail;
+    result->frames = frames;
+    result->seconds = tt_progress_now() - started;
+    tt_capture_close(cap);
+    return TT_OK;
+fail:
+    tt_progress_finish(&progress);
+    in->store->ops->rollback(in->store);
+    tt_capture_close(cap);
+    /* Bins still in memory belong to the rolled-back batch. */
+    tt_agg_free(in->agg);
+    in->agg = tt_agg_new(in->opt.max_entries);
+    return st != TT_OK ? st : TT_ERR_NOMEM;
+}

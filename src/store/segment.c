@@ -1,0 +1,349 @@
+/* Columnar codec for per-source detail segments.
+ *
+ * Layout: one version byte, then a zstd frame holding
+ *   varint nrows, nsrc, n_low6, n_v4   (sources: IPv6 below ::ffff:0:0/96,
+ *                                      IPv4-mapped, IPv6 above — in sort order)
+ *   column addresses: n_low6 x 16 bytes, n_v4 x varint delta, rest x 16 bytes
+ *   column cc:        nsrc x 2 bytes
+ *   column rows/src:  nsrc x varint (count - 1)
+ *   column service:   per row varint (first of a source: value; then delta)
+ *   column packets:   per row varint (packets - 1)
+ *   column bytes:     per row varint
+ *   column first:     per row varint (seconds after the hour start)
+ *   column span:      per row varint (last - first)
+ * Each column is preceded by its byte length (varint). Columns of similar
+ * values side by side are what lets zstd squeeze rows to a few bytes. */
+#include "store/segment.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "util/limits.h"
+
+#define SEGMENT_VERSION 1
+#define COLUMN_COUNT 8
+#define BLOOM_BITS_PER_SOURCE 10
+#define BLOOM_HASHES 4
+
+int tt_detail_row_cmp(const tt_detail_row *a, const tt_detail_row *b)
+{
+    int c = tt_addr_cmp(&a->src, &b->src);
+    if (c != 0)
+        return c;
+    return (a->service > b->service) - (a->service < b->service);
+}
+
+static uint64_t addr_hash(const tt_addr *a)
+{
+    uint64_t hi, lo;
+    memcpy(&hi, a->bytes, 8);
+    memcpy(&lo, a->bytes + 8, 8);
+    uint64_t h = hi * 0x9e3779b97f4a7c15ull ^ lo;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+static void bloom_positions(const tt_addr *src, size_t bits, size_t pos[BLOOM_HASHES])
+{
+    uint64_t h = addr_hash(src);
+    uint64_t h1 = h & 0xffffffffu, h2 = (h >> 32) | 1;
+    for (int i = 0; i < BLOOM_HASHES; i++)
+        pos[i] = (size_t)((h1 + (uint64_t)i * h2) % bits);
+}
+
+bool tt_bloom_may_contain(const uint8_t *bloom, size_t len, const tt_addr *src)
+{
+    if (len == 0)
+        return false;
+    size_t pos[BLOOM_HASHES];
+    bloom_positions(src, len * 8, pos);
+    for (int i = 0; i < BLOOM_HASHES; i++)
+        if (!(bloom[pos[i] / 8] & (1u << (pos[i] % 8))))
+            return false;
+    return true;
+}
+
+static bool addr_is_v4(const tt_addr *a) { return tt_addr_is_v4(a); }
+
+static bool addr_below_v4(const tt_addr *a)
+{
+    static const uint8_t v4_start[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+    return memcmp(a->bytes, v4_start, 16) < 0;
+}
+
+typedef struct column_set {
+    tt_buf col[COLUMN_COUNT];
+} column_set;
+
+static _Thread_local ZSTD_CCtx *segment_cctx;
+static _Thread_local ZSTD_DCtx *segment_dctx;
+
+tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, int zstd_level,
+                            tt_buf *out, tt_buf *bloom)
+{
+    tt_status st = TT_ERR_NOMEM;
+    column_set cs;
+    tt_buf body;
+    tt_buf_init(&body, 0);
+    for (int i = 0; i < COLUMN_COUNT; i++)
+        tt_buf_init(&cs.col[i], 0);
+
+    size_t nsrc = 0, n_low6 = 0, n_v4 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && tt_detail_row_cmp(&rows[i - 1], &rows[i]) >= 0) {
+            st = TT_ERR_USAGE; /* caller broke the sort contract */
+            goto cleanup;
+        }
+        if (i == 0 || tt_addr_cmp(&rows[i - 1].src, &rows[i].src) != 0) {
+            nsrc++;
+            if (addr_is_v4(&rows[i].src))
+                n_v4++;
+            else if (addr_below_v4(&rows[i].src))
+                n_low6++;
+        }
+    }
+    /* Worst cases per column, reserved once so the hot loop writes unchecked. */
+    if (tt_buf_reserve(&cs.col[0], nsrc * 16 + 16) || tt_buf_reserve(&cs.col[1], nsrc * 2 + 2) ||
+        tt_buf_reserve(&cs.col[2], nsrc * TT_VARINT_MAX + 1))
+        goto cleanup;
+    for (int c = 3; c < COLUMN_COUNT; c++)
+        if (tt_buf_reserve(&cs.col[c], n * TT_VARINT_MAX + 1))
+            goto cleanup;
+
+    size_t bloom_bytes = (nsrc * BLOOM_BITS_PER_SOURCE + 7) / 8;
+    if (bloom_bytes < 8)
+        bloom_bytes = 8;
+    tt_buf_reset(bloom);
+    if (tt_buf_reserve(bloom, bloom_bytes + 1))
+        goto cleanup;
+    memset(bloom->data, 0, bloom_bytes);
+    bloom->len = bloom_bytes;
+
+    int64_t hour_start = hour * 3600;
+    uint32_t prev_v4 = 0;
+    size_t i = 0;
+    while (i < n) {
+        const tt_detail_row *first = &rows[i];
+        size_t j = i + 1;
+        while (j < n && tt_addr_cmp(&rows[j].src, &first->src) == 0)
+            j++;
+        if (addr_is_v4(&first->src)) {
+            uint32_t v4 = tt_addr_v4(&first->src);
+            tt_buf_put_varint_unchecked(&cs.col[0], v4 - prev_v4);
+            prev_v4 = v4;
+        } else {
+            memcpy(cs.col[0].data + cs.col[0].len, first->src.bytes, 16);
+            cs.col[0].len += 16;
+        }
+        tt_buf_put_u8_unchecked(&cs.col[1], (uint8_t)(first->cc >> 8));
+        tt_buf_put_u8_unchecked(&cs.col[1], (uint8_t)first->cc);
+        tt_buf_put_varint_unchecked(&cs.col[2], j - i - 1);
+        size_t pos[BLOOM_HASHES];
+        bloom_positions(&first->src, bloom_bytes * 8, pos);
+        for (int h = 0; h < BLOOM_HASHES; h++)
+            bloom->data[pos[h] / 8] |= (uint8_t)(1u << (pos[h] % 8));
+
+        tt_service prev_service = 0;
+        for (size_t r = i; r < j; r++) {
+            const tt_detail_row *row = &rows[r];
+            if (row->packets == 0 || row->first < hour_start || row->last < row->first ||
+                row->last >= hour_start + 3600) {
+                st = TT_ERR_USAGE;
+                goto cleanup;
+            }
+            tt_buf_put_varint_unchecked(&cs.col[3], row->service - prev_service);
+            prev_service = row->service;
+            tt_buf_put_varint_unchecked(&cs.col[4], row->packets - 1);
+            tt_buf_put_varint_unchecked(&cs.col[5], row->bytes);
+            tt_buf_put_varint_unchecked(&cs.col[6], (uint64_t)(row->first - hour_start));
+            tt_buf_put_varint_unchecked(&cs.col[7], row->last - row->first);
+        }
+        i = j;
+    }
+
+    size_t body_size = 4 * TT_VARINT_MAX + COLUMN_COUNT * TT_VARINT_MAX;
+    for (int c = 0; c < COLUMN_COUNT; c++)
+        body_size += cs.col[c].len;
+    if (tt_buf_reserve(&body, body_size))
+        goto cleanup;
+    tt_buf_put_varint_unchecked(&body, n);
+    tt_buf_put_varint_unchecked(&body, nsrc);
+    tt_buf_put_varint_unchecked(&body, n_low6);
+    tt_buf_put_varint_unchecked(&body, n_v4);
+    for (int c = 0; c < COLUMN_COUNT; c++) {
+        tt_buf_put_varint_unchecked(&body, cs.col[c].len);
+        memcpy(body.data + body.len, cs.col[c].data, cs.col[c].len);
+        body.len += cs.col[c].len;
+    }
+
+    if (segment_cctx == NULL && (segment_cctx = ZSTD_createCCtx()) == NULL)
+        goto cleanup;
+    size_t bound = ZSTD_compressBound(body.len);
+    tt_buf_reset(out);
+    if (tt_buf_reserve(out, bound + 1))
+        goto cleanup;
+    out->data[0] = SEGMENT_VERSION;
+    size_t z = ZSTD_compressCCtx(segment_cctx, out->data + 1, bound, body.data, body.len, zstd_level);
+    if (ZSTD_isError(z)) {
+        st = TT_ERR_FORMAT;
+        goto cleanup;
+    }
+    out->len = 1 + z;
+    st = TT_OK;
+cleanup:
+    for (int c = 0; c < COLUMN_COUNT; c++)
+        tt_buf_free(&cs.col[c]);
+    tt_buf_free(&body);
+    return st;
+}
+
+static tt_status grow_rows(tt_detail_row **rows, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return TT_OK;
+    if (need > TT_LIMIT_SEGMENT_ROWS)
+        return TT_ERR_NOMEM;
+    size_t new_cap = *cap ? *cap : 1024;
+    while (new_cap < need)
+        new_cap *= 2;
+    tt_detail_row *p = realloc(*rows, new_cap * sizeof *p);
+    if (p == NULL)
+        return TT_ERR_NOMEM;
+    *rows = p;
+    *cap = new_cap;
+    return TT_OK;
+}
+
+tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_detail_row **rows,
+                            size_t *n, size_t *cap)
+{
+    *n = 0;
+    if (len < 1 || data[0] != SEGMENT_VERSION)
+        return TT_ERR_FORMAT;
+    unsigned long long content = ZSTD_getFrameContentSize(data + 1, len - 1);
+    if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN ||
+        content > TT_LIMIT_BUF_MAX)
+        return TT_ERR_FORMAT;
+    uint8_t *body = malloc(content ? content : 1);
+    if (body == NULL)
+        return TT_ERR_NOMEM;
+    tt_status st = TT_ERR_FORMAT;
+    if (segment_dctx == NULL && (segment_dctx = ZSTD_createDCtx()) == NULL) {
+        st = TT_ERR_NOMEM;
+        goto cleanup;
+    }
+    size_t got = ZSTD_decompressDCtx(segment_dctx, body, content, data + 1, len - 1);
+    if (ZSTD_isError(got) || got != content)
+        goto cleanup;
+
+    tt_cursor head;
+    tt_cursor_init(&head, body, got);
+    uint64_t nrows = tt_cursor_varint(&head), nsrc = tt_cursor_varint(&head);
+    uint64_t n_low6 = tt_cursor_varint(&head), n_v4 = tt_cursor_varint(&head);
+    if (head.failed || nsrc > nrows || n_low6 > nsrc || n_v4 > nsrc - n_low6 ||
+        nrows > TT_LIMIT_SEGMENT_ROWS || (nrows > 0 && nsrc == 0))
+        goto cleanup;
+    tt_cursor col[COLUMN_COUNT];
+    for (int c = 0; c < COLUMN_COUNT; c++) {
+        uint64_t clen = tt_cursor_varint(&head);
+        const uint8_t *p = head.failed ? NULL : tt_cursor_take(&head, clen);
+        if (p == NULL)
+            goto cleanup;
+        tt_cursor_init(&col[c], p, clen);
+    }
+    if ((st = grow_rows(rows, cap, nrows)) != TT_OK)
+        goto cleanup;
+    st = TT_ERR_FORMAT;
+
+    int64_t hour_start = hour * 3600;
+    uint32_t prev_v4 = 0;
+    size_t r = 0;
+    for (uint64_t s = 0; s < nsrc; s++) {
+        tt_addr src;
+        if (s >= n_low6 && s < n_low6 + n_v4) {
+            uint64_t delta = tt_cursor_varint(&col[0]);
+            if (delta > UINT32_MAX || (s > n_low6 && delta == 0) || delta > UINT32_MAX - prev_v4)
+                goto cleanup;
+            prev_v4 += (uint32_t)delta;
+            tt_addr_from_v4(&src, prev_v4);
+        } else {
+            const uint8_t *p = tt_cursor_take(&col[0], 16);
+            if (p == NULL)
+                goto cleanup;
+            memcpy(src.bytes, p, 16);
+        }
+        uint8_t cc_hi = tt_cursor_u8(&col[1]), cc_lo = tt_cursor_u8(&col[1]);
+        uint64_t count = tt_cursor_varint(&col[2]) + 1;
+        if (count > nrows - r)
+            goto cleanup;
+        tt_service service = 0;
+        for (uint64_t k = 0; k < count; k++, r++) {
+            tt_detail_row *row = &(*rows)[r];
+            uint64_t delta = tt_cursor_varint(&col[3]);
+            uint64_t packets = tt_cursor_varint(&col[4]) + 1;
+            uint64_t bytes = tt_cursor_varint(&col[5]);
+            uint64_t first = tt_cursor_varint(&col[6]);
+            uint64_t span = tt_cursor_varint(&col[7]);
+            if ((k > 0 && delta == 0) || delta > (1u << 25) || service + delta > (1u << 25) ||
+                packets > UINT32_MAX || first >= 3600 || span >= 3600 - first)
+                goto cleanup;
+            service += (tt_service)delta;
+            row->src = src;
+            row->cc = (tt_cc)(cc_hi << 8 | cc_lo);
+            row->service = service;
+            row->packets = (uint32_t)packets;
+            row->bytes = bytes;
+            row->first = (uint32_t)(hour_start + (int64_t)first);
+            row->last = row->first + (uint32_t)span;
+        }
+    }
+    for (int c = 0; c < COLUMN_COUNT; c++)
+        if (col[c].failed || tt_cursor_left(&col[c]) != 0)
+            goto cleanup;
+    if (r != nrows)
+        goto cleanup;
+    /* Sources must be strictly increasing across the IPv6/IPv4 sections too. */
+    for (size_t k = 1; k < r; k++)
+        if (tt_detail_row_cmp(&(*rows)[k - 1], &(*rows)[k]) >= 0)
+            goto cleanup;
+    *n = r;
+    st = TT_OK;
+cleanup:
+    free(body);
+    return st;
+}
+
+tt_status tt_segment_merge(const tt_detail_row *a, size_t na, const tt_detail_row *b, size_t nb,
+                           tt_detail_row **out, size_t *n, size_t *cap)
+{
+    tt_status st = grow_rows(out, cap, na + nb);
+    if (st != TT_OK)
+        return st;
+    size_t i = 0, j = 0, k = 0;
+    tt_detail_row *dst = *out;
+    while (i < na || j < nb) {
+        int c = i == na ? 1 : j == nb ? -1 : tt_detail_row_cmp(&a[i], &b[j]);
+        if (c < 0) {
+            dst[k++] = a[i++];
+        } else if (c > 0) {
+            dst[k++] = b[j++];
+        } else {
+            tt_detail_row merged = a[i++];
+            const tt_detail_row *other = &b[j++];
+            merged.packets += other->packets;
+            merged.bytes += other->bytes;
+            if (other->first < merged.first)
+                merged.first = other->first;
+            if (other->last > merged.last)
+                merged.last = other->last;
+            dst[k++] = merged;
+        }
+    }
+    *n = k;
+    return TT_OK;
+}

@@ -1,0 +1,80 @@
+/* Per-source detail of one sensor-hour, stored as a compressed columnar
+ * segment with a Bloom filter over its source addresses. This is the compact
+ * form of "per source x proto/port x sensor x hour: packets, bytes, first and
+ * last seen": ~4-6 bytes per row instead of ~31 as a SQLite row. */
+#ifndef TT_STORE_SEGMENT_H
+#define TT_STORE_SEGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/addr.h"
+#include "util/buf.h"
+#include "util/status.h"
+
+/* A destination key packed in 25 bits so rows sort and hash as integers:
+ * proto << 17 | (port + 1) for TCP/UDP/other (port -1 = non-first fragment,
+ * no port), proto << 17 | (icmp_type + 1) for ICMP/ICMPv6 (port 0). */
+typedef uint32_t tt_service;
+
+static inline tt_service tt_service_make(uint8_t proto, int32_t port, int32_t icmp_type)
+{
+    uint32_t low = (proto == 1 || proto == 58) ? (uint32_t)(icmp_type + 1) : (uint32_t)(port + 1);
+    return (uint32_t)proto << 17 | low;
+}
+static inline uint8_t tt_service_proto(tt_service s) { return (uint8_t)(s >> 17); }
+static inline bool tt_service_is_icmp(tt_service s)
+{
+    return tt_service_proto(s) == 1 || tt_service_proto(s) == 58;
+}
+static inline int32_t tt_service_port(tt_service s)
+{
+    return tt_service_is_icmp(s) ? 0 : (int32_t)(s & 0x1ffff) - 1;
+}
+static inline int32_t tt_service_icmp_type(tt_service s)
+{
+    return tt_service_is_icmp(s) ? (int32_t)(s & 0x1ffff) - 1 : -1;
+}
+
+/* Country code packed as two ASCII letters ('C' << 8 | 'N'); "ZZ" = unknown. */
+typedef uint16_t tt_cc;
+#define TT_CC_UNKNOWN ((tt_cc)('Z' << 8 | 'Z'))
+static inline tt_cc tt_cc_make(const char *two) { return (tt_cc)((uint8_t)two[0] << 8 | (uint8_t)two[1]); }
+static inline void tt_cc_text(tt_cc cc, char out[3])
+{
+    out[0] = (char)(cc >> 8);
+    out[1] = (char)(cc & 0xff);
+    out[2] = '\0';
+}
+
+typedef struct tt_detail_row {
+    tt_addr src;
+    tt_service service;
+    tt_cc cc;
+    uint32_t packets;
+    uint64_t bytes;
+    uint32_t first, last; /* seconds since the epoch */
+} tt_detail_row;
+
+/* Encodes rows, which must be sorted by (src, service) without duplicates
+ * and all lie in [hour*3600, hour*3600+3600). Replaces out's content with
+ * the compressed segment and bloom's with the filter. */
+TT_MUST_CHECK tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour,
+                                          int zstd_level, tt_buf *out, tt_buf *bloom);
+
+/* Decodes a segment into rows (grown as needed; *rows is realloc'd and owned
+ * by the caller, *cap its capacity). Rejects malformed data with TT_ERR_FORMAT. */
+TT_MUST_CHECK tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour,
+                                          tt_detail_row **rows, size_t *n, size_t *cap);
+
+/* True if the source may be in the segment (false positives ~2 %). */
+bool tt_bloom_may_contain(const uint8_t *bloom, size_t len, const tt_addr *src);
+
+/* Merges two sorted row sets (same hour) into out (sorted, summed). */
+TT_MUST_CHECK tt_status tt_segment_merge(const tt_detail_row *a, size_t na, const tt_detail_row *b,
+                                         size_t nb, tt_detail_row **out, size_t *n, size_t *cap);
+
+int tt_detail_row_cmp(const tt_detail_row *a, const tt_detail_row *b);
+
+#endif

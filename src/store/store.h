@@ -1,0 +1,152 @@
+/* The store: where observations live between ingest and analysis.
+ *
+ * Two kinds of data, both keyed by UTC hour and sensor:
+ *   rollup  — per hour x sensor x proto/port x ICMP type x country:
+ *             packets, bytes, unique sources (ordinary rows)
+ *   detail  — per hour x sensor: a segment of per-source rows (segment.h)
+ * plus the catalogue: sensors, ingested files (by content hash) and decode
+ * outcome counters. A backend implements tt_store_ops; SQLite is the embedded
+ * default, and other engines (ClickHouse) plug in through the same table. */
+#ifndef TT_STORE_STORE_H
+#define TT_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/packet.h"
+#include "store/segment.h"
+#include "util/status.h"
+
+typedef struct tt_store tt_store;
+
+typedef struct tt_sensor_info {
+    int32_t id;
+    char name[64];
+    char region[3];   /* country code of the sensor's location, "" if unset */
+    char labels[256]; /* free "k=v,k=v" labels */
+} tt_sensor_info;
+
+typedef enum tt_file_state {
+    TT_FILE_NEW = 0,  /* never seen */
+    TT_FILE_PARTIAL,  /* an earlier ingest stopped after packets_done frames */
+    TT_FILE_DONE,     /* fully ingested: skip */
+} tt_file_state;
+
+typedef struct tt_file_record {
+    int64_t id;
+    tt_file_state state;
+    uint64_t frames_done; /* frames of the capture already committed */
+} tt_file_record;
+
+/* Progress of one file committed together with its data. */
+typedef struct tt_file_progress {
+    uint64_t frames_done;
+    uint64_t outcomes[TT_OUTCOME_COUNT]; /* added to what is stored */
+    int64_t first_ts, last_ts;           /* seen in this batch; 0 = none */
+    bool done;
+    const char *damage; /* text of the damage report, or NULL */
+} tt_file_progress;
+
+/* Which rows a query reads. Hours are UTC hour numbers (epoch/3600), the
+ * range is half-open. sensor_set: NULL = all, else a bitmap by sensor id. */
+typedef struct tt_rollup_filter {
+    int64_t hour_from, hour_to;
+    const uint8_t *sensor_set; /* bit i set = sensor id i included */
+    int32_t sensor_set_size;   /* bits */
+    bool has_port;             /* only proto/port (port -1 = non-first fragments) */
+    uint8_t proto;
+    int32_t port;
+    tt_cc cc; /* only this source country; 0 = any */
+} tt_rollup_filter;
+
+/* Rollup dimensions a scan keeps; the others are summed over (and reported
+ * as 0 / -1 / 0). Unique sources cannot be summed across hours or sensors:
+ * the sum is only exact when hour, sensor and service are all kept. */
+enum {
+    TT_GROUP_HOUR = 1 << 0,
+    TT_GROUP_SENSOR = 1 << 1,
+    TT_GROUP_PORT = 1 << 2,      /* proto + port */
+    TT_GROUP_ICMP_TYPE = 1 << 3, /* with TT_GROUP_PORT */
+    TT_GROUP_CC = 1 << 4,
+    TT_GROUP_ALL = 0x1f,
+};
+
+typedef struct tt_rollup_row {
+    int64_t hour;
+    int32_t sensor;
+    tt_service service;
+    tt_cc cc;
+    uint64_t packets, bytes, sources;
+} tt_rollup_row;
+
+typedef tt_status (*tt_rollup_fn)(void *ctx, const tt_rollup_row *row);
+/* Called once per segment with its decoded rows (borrowed for the call). */
+typedef tt_status (*tt_segment_fn)(void *ctx, int64_t hour, int32_t sensor,
+                                   const tt_detail_row *rows, size_t n);
+
+typedef struct tt_file_info {
+    int64_t id;
+    char name[512];
+    char hash[33];
+    uint64_t size, frames;
+    bool done;
+    int64_t first_ts, last_ts, ingested_at;
+    char damage[512];
+} tt_file_info;
+typedef tt_status (*tt_file_fn)(void *ctx, const tt_file_info *file);
+
+typedef struct tt_store_ops {
+    const char *name;
+    const char *help;
+    /* Lifecycle */
+    tt_status (*open)(const char *location, bool writable, tt_store **out, char *err, size_t errlen);
+    void (*close)(tt_store *store);
+    const char *(*last_error)(tt_store *store);
+    /* Writing */
+    tt_status (*begin)(tt_store *store);
+    tt_status (*commit)(tt_store *store);
+    tt_status (*rollback)(tt_store *store);
+    tt_status (*sensor_upsert)(tt_store *store, const tt_sensor_info *info, int32_t *id);
+    tt_status (*file_lookup)(tt_store *store, const uint8_t hash[16], uint64_t size,
+                             const char *name, tt_file_record *out);
+    tt_status (*file_update)(tt_store *store, int64_t file_id, const tt_file_progress *progress);
+    /* Adds a sensor-hour's detail rows (sorted by src, service), merging with
+     * rows already stored for that sensor-hour, and keeps the rollup in step. */
+    tt_status (*put_hour)(tt_store *store, int64_t hour, int32_t sensor, const tt_detail_row *rows,
+                          size_t n);
+    /* Reading */
+    tt_status (*sensors)(tt_store *store, tt_sensor_info **list, size_t *n); /* caller frees */
+    tt_status (*scan_rollup)(tt_store *store, const tt_rollup_filter *filter, unsigned group,
+                             tt_rollup_fn fn, void *ctx);
+    /* Segments in the filter's range; with `only_src`, only those whose Bloom
+     * filter may hold it. */
+    tt_status (*scan_segments)(tt_store *store, const tt_rollup_filter *filter,
+                               const tt_addr *only_src, tt_segment_fn fn, void *ctx);
+    tt_status (*files)(tt_store *store, tt_file_fn fn, void *ctx);
+    tt_status (*outcome_totals)(tt_store *store, uint64_t totals[TT_OUTCOME_COUNT]);
+    /* Smallest and largest hour with data; TT_ERR_NOTFOUND when empty. */
+    tt_status (*hour_range)(tt_store *store, int64_t *first, int64_t *last);
+} tt_store_ops;
+
+/* The store handle starts with its ops so generic code can dispatch. */
+struct tt_store {
+    const tt_store_ops *ops;
+};
+
+extern const tt_store_ops tt_store_sqlite_ops;
+
+/* Opens a store from a location: a file path (SQLite). */
+TT_MUST_CHECK tt_status tt_store_open(const char *location, bool writable, tt_store **out, char *err,
+                                      size_t errlen);
+void tt_store_close(tt_store *store); /* accepts NULL */
+
+static inline bool tt_sensor_set_has(const tt_rollup_filter *f, int32_t sensor)
+{
+    if (f->sensor_set == NULL)
+        return true;
+    return sensor >= 0 && sensor < f->sensor_set_size &&
+           (f->sensor_set[sensor / 8] & (1u << (sensor % 8)));
+}
+
+#endif
