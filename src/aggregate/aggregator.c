@@ -9,7 +9,8 @@ typedef struct bin {
     int32_t sensor;
     tt_detail_row *rows; /* one per (src, service) */
     size_t nrows, rows_cap;
-    uint32_t *slots; /* open addressing: 0 = empty, else row index + 1 */
+    uint64_t *slots; /* open addressing: 0 = empty, else hash tag << 32 | (row index + 1);
+                      * the tag lets most mismatches be rejected without touching the row */
     size_t nslots;   /* power of two, kept >= 2 * nrows */
 } bin;
 
@@ -55,22 +56,36 @@ static inline uint64_t key_hash(const tt_addr *src, tt_service service)
     uint64_t hi, lo;
     memcpy(&hi, src->bytes, 8);
     memcpy(&lo, src->bytes + 8, 8);
-    uint64_t h = (lo ^ ((uint64_t)service << 7)) * 0x9e3779b97f4a7c15ull;
-    h ^= hi * 0xc2b2ae3d27d4eb4full;
-    return h ^ (h >> 31);
+    uint64_t h = lo ^ ((uint64_t)service << 3) ^ (hi * 0xc2b2ae3d27d4eb4full);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+static inline bool addr_equal(const tt_addr *a, const tt_addr *b)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a->bytes, 8);
+    memcpy(&a1, a->bytes + 8, 8);
+    memcpy(&b0, b->bytes, 8);
+    memcpy(&b1, b->bytes + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 static tt_status bin_rehash(bin *b, size_t nslots)
 {
-    uint32_t *slots = calloc(nslots, sizeof *slots);
+    uint64_t *slots = calloc(nslots, sizeof *slots);
     if (slots == NULL)
         return TT_ERR_NOMEM;
     size_t mask = nslots - 1;
     for (size_t i = 0; i < b->nrows; i++) {
-        size_t s = (size_t)key_hash(&b->rows[i].src, b->rows[i].service) & mask;
+        uint64_t h = key_hash(&b->rows[i].src, b->rows[i].service);
+        size_t s = (size_t)h & mask;
         while (slots[s])
             s = (s + 1) & mask;
-        slots[s] = (uint32_t)(i + 1);
+        slots[s] = (h >> 32) << 32 | (uint64_t)(i + 1);
     }
     free(b->slots);
     b->slots = slots;
@@ -118,11 +133,13 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
     if (b == NULL)
         return TT_ERR_NOMEM;
     size_t mask = b->nslots - 1;
-    size_t s = (size_t)key_hash(src, service) & mask;
-    uint32_t idx;
-    while ((idx = b->slots[s]) != 0) {
-        tt_detail_row *row = &b->rows[idx - 1];
-        if (row->service == service && memcmp(row->src.bytes, src->bytes, 16) == 0) {
+    uint64_t h = key_hash(src, service);
+    uint64_t tag = (h >> 32) << 32;
+    size_t s = (size_t)h & mask;
+    uint64_t slot;
+    while ((slot = b->slots[s]) != 0) {
+        tt_detail_row *row = &b->rows[(uint32_t)slot - 1];
+        if ((slot & 0xffffffff00000000ull) == tag && row->service == service && addr_equal(&row->src, src)) {
             row->packets++;
             row->bytes += bytes;
             if ((uint32_t)ts_sec < row->first)
@@ -150,7 +167,7 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
     row->packets = 1;
     row->bytes = bytes;
     row->first = row->last = (uint32_t)ts_sec;
-    b->slots[s] = (uint32_t)(++b->nrows);
+    b->slots[s] = tag | (uint64_t)(++b->nrows);
     agg->entries++;
     if (hour > agg->max_hour)
         agg->max_hour = hour;
@@ -253,32 +270,73 @@ static int bin_order(const void *a, const void *b)
     return (ba->sensor > bb->sensor) - (ba->sensor < bb->sensor);
 }
 
-tt_status tt_agg_flush(tt_agg *agg, int64_t before_hour, tt_agg_emit_fn emit, void *ctx)
+struct tt_agg_batch {
+    bin *bins;
+    size_t nbins;
+};
+
+tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out)
 {
-    qsort(agg->bins, agg->nbins, sizeof *agg->bins, bin_order);
-    agg->last_bin = agg->nbins;
-    size_t i = 0;
-    tt_status st = TT_OK;
-    for (; i < agg->nbins && agg->bins[i].hour < before_hour; i++) {
-        bin *b = &agg->bins[i];
-        if ((st = tt_agg_sort_rows(b->rows, b->nrows)) != TT_OK)
-            break;
-        if ((st = emit(ctx, b->hour, b->sensor, b->rows, b->nrows)) != TT_OK) {
-            /* Sorting moved rows under the hash slots: rebuild them so the
-             * kept bin stays usable. */
-            if (bin_rehash(b, b->nslots) != TT_OK)
-                st = TT_ERR_NOMEM;
-            break;
-        }
-        agg->entries -= b->nrows;
-        bin_free(b);
+    *out = NULL;
+    size_t take = 0;
+    for (size_t i = 0; i < agg->nbins; i++)
+        take += agg->bins[i].hour < before_hour;
+    if (take == 0)
+        return TT_OK;
+    tt_agg_batch *batch = calloc(1, sizeof *batch);
+    if (batch == NULL || (batch->bins = malloc(take * sizeof *batch->bins)) == NULL) {
+        free(batch);
+        return TT_ERR_NOMEM;
     }
-    /* Keep the unflushed bins (from the first failure on, or the open hours). */
-    size_t flushed = i;
-    memmove(agg->bins, agg->bins + flushed, (agg->nbins - flushed) * sizeof *agg->bins);
-    agg->nbins -= flushed;
+    size_t kept = 0;
+    for (size_t i = 0; i < agg->nbins; i++) {
+        bin *b = &agg->bins[i];
+        if (b->hour < before_hour) {
+            /* The hash slots are only needed while counting. */
+            free(b->slots);
+            b->slots = NULL;
+            agg->entries -= b->nrows;
+            batch->bins[batch->nbins++] = *b;
+        } else {
+            agg->bins[kept++] = *b;
+        }
+    }
+    agg->nbins = kept;
     agg->last_bin = agg->nbins;
     if (agg->nbins == 0)
         agg->max_hour = INT64_MIN;
+    qsort(batch->bins, batch->nbins, sizeof *batch->bins, bin_order);
+    *out = batch;
+    return TT_OK;
+}
+
+tt_status tt_agg_batch_emit(tt_agg_batch *batch, tt_agg_emit_fn emit, void *ctx)
+{
+    tt_status st = TT_OK;
+    for (size_t i = 0; batch && i < batch->nbins && st == TT_OK; i++) {
+        bin *b = &batch->bins[i];
+        if ((st = tt_agg_sort_rows(b->rows, b->nrows)) == TT_OK)
+            st = emit(ctx, b->hour, b->sensor, b->rows, b->nrows);
+    }
+    return st;
+}
+
+void tt_agg_batch_free(tt_agg_batch *batch)
+{
+    if (batch == NULL)
+        return;
+    for (size_t i = 0; i < batch->nbins; i++)
+        bin_free(&batch->bins[i]);
+    free(batch->bins);
+    free(batch);
+}
+
+tt_status tt_agg_flush(tt_agg *agg, int64_t before_hour, tt_agg_emit_fn emit, void *ctx)
+{
+    tt_agg_batch *batch;
+    tt_status st = tt_agg_detach(agg, before_hour, &batch);
+    if (st == TT_OK)
+        st = tt_agg_batch_emit(batch, emit, ctx);
+    tt_agg_batch_free(batch);
     return st;
 }

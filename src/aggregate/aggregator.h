@@ -33,8 +33,18 @@ int64_t tt_agg_max_hour(const tt_agg *agg);
 typedef tt_status (*tt_agg_emit_fn)(void *ctx, int64_t hour, int32_t sensor, tt_detail_row *rows,
                                     size_t n);
 
-/* Emits and drops every bin whose hour is < before_hour (INT64_MAX = all),
- * in (hour, sensor) order. Stops at the first callback error. */
+/* Bins taken out of the aggregator, to be written elsewhere (another thread). */
+typedef struct tt_agg_batch tt_agg_batch;
+
+/* Moves every bin whose hour is < before_hour (INT64_MAX = all) into a new
+ * batch; *out is NULL when there was none. */
+TT_MUST_CHECK tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out);
+/* Sorts each bin's rows and emits the bins in (hour, sensor) order; stops at
+ * the first callback error. */
+TT_MUST_CHECK tt_status tt_agg_batch_emit(tt_agg_batch *batch, tt_agg_emit_fn emit, void *ctx);
+void tt_agg_batch_free(tt_agg_batch *batch); /* accepts NULL */
+
+/* detach + emit + free, in the calling thread. */
 TT_MUST_CHECK tt_status tt_agg_flush(tt_agg *agg, int64_t before_hour, tt_agg_emit_fn emit, void *ctx);
 
 /* Sorts rows by (src, service): radix sort for IPv4 sources (the common

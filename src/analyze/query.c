@@ -75,7 +75,7 @@ static tt_status rank_period(tt_query *q, const tt_period *period, unsigned grou
     filter.hour_from = period->hour_from;
     filter.hour_to = period->hour_to;
     collect_ctx ctx = {&map, group, 0};
-    tt_status st = q->store->ops->scan_rollup(q->store, &filter, group, collect_row, &ctx);
+    tt_status st = q->store->ops->scan_totals(q->store, &filter, group, collect_row, &ctx);
     *ranked = NULL;
     *n = 0;
     if (st == TT_OK) {
@@ -100,9 +100,25 @@ static tt_status rank_period(tt_query *q, const tt_period *period, unsigned grou
 typedef struct sources_ctx {
     unsigned group;
     tt_counter_map *index; /* key → position in the top list (in .extra) */
-    tt_addr_set seen;
+    tt_u64_set seen_v4;    /* IPv4 source << 24 | position: one word per entry */
+    tt_addr_set seen_v6;   /* other sources, tagged with the position */
     uint64_t *counts;
+    uint64_t last_key;     /* one-entry cache: consecutive rows mostly share a key */
+    tt_counter_entry *last_entry;
 } sources_ctx;
+
+static tt_status count_source(sources_ctx *c, const tt_addr *src, uint64_t position)
+{
+    bool added;
+    tt_status st;
+    if (tt_addr_is_v4(src))
+        st = tt_u64_set_add(&c->seen_v4, (uint64_t)tt_addr_v4(src) << 24 | position, &added);
+    else
+        st = tt_addr_set_add(&c->seen_v6, src, (uint32_t)position, &added);
+    if (st == TT_OK)
+        c->counts[position] += added;
+    return st;
+}
 
 static tt_status count_sources(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows,
                                size_t n)
@@ -111,15 +127,21 @@ static tt_status count_sources(void *ctx, int64_t hour, int32_t sensor, const tt
     (void)sensor;
     sources_ctx *c = ctx;
     for (size_t i = 0; i < n; i++) {
-        uint64_t key = c->group == TT_GROUP_PORT ? port_key(rows[i].service) : rows[i].cc;
-        tt_counter_entry *e = tt_counter_map_find(c->index, key);
-        if (e == NULL)
+        /* A country is per source: look at the first row of each source only. */
+        if (c->group == TT_GROUP_CC && i > 0 && tt_addr_cmp(&rows[i - 1].src, &rows[i].src) == 0)
             continue;
-        bool added;
-        tt_status st = tt_addr_set_add(&c->seen, &rows[i].src, (uint32_t)e->extra, &added);
+        uint64_t key = c->group == TT_GROUP_PORT ? port_key(rows[i].service) : rows[i].cc;
+        if (key != c->last_key || c->last_entry == NULL) {
+            c->last_key = key;
+            c->last_entry = tt_counter_map_find(c->index, key);
+            if (c->last_entry == NULL) {
+                c->last_key = UINT64_MAX;
+                continue;
+            }
+        }
+        tt_status st = count_source(c, &rows[i].src, c->last_entry->extra);
         if (st != TT_OK)
             return st;
-        c->counts[e->extra] += added;
     }
     return TT_OK;
 }
@@ -140,11 +162,18 @@ static tt_status distinct_sources(tt_query *q, unsigned group, const tt_counter_
             e->extra = i;
         counts[i] = 0;
     }
-    sources_ctx ctx = {group, &index, {0}, counts};
-    tt_addr_set_init(&ctx.seen, QUERY_MAX_SOURCES);
+    sources_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.group = group;
+    ctx.index = &index;
+    ctx.counts = counts;
+    ctx.last_key = UINT64_MAX;
+    tt_u64_set_init(&ctx.seen_v4, QUERY_MAX_SOURCES);
+    tt_addr_set_init(&ctx.seen_v6, QUERY_MAX_SOURCES);
     if (st == TT_OK && n > 0)
-        st = q->store->ops->scan_segments(q->store, &q->filter, NULL, count_sources, &ctx);
-    tt_addr_set_free(&ctx.seen);
+        st = q->store->ops->scan_segments(q->store, &q->filter, NULL, true, count_sources, &ctx);
+    tt_u64_set_free(&ctx.seen_v4);
+    tt_addr_set_free(&ctx.seen_v6);
     tt_counter_map_free(&index);
     return st;
 }
@@ -320,7 +349,7 @@ tt_status tt_query_top_sources(tt_query *q, tt_table *out, char *err, size_t err
     memset(&ctx, 0, sizeof ctx);
     ctx.filter = &q->filter;
     tt_addr_set_init(&ctx.positions, QUERY_MAX_SOURCES);
-    tt_status st = q->store->ops->scan_segments(q->store, &q->filter, NULL, add_source_packets, &ctx);
+    tt_status st = q->store->ops->scan_segments(q->store, &q->filter, NULL, false, add_source_packets, &ctx);
     if (st != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;
@@ -520,7 +549,7 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
     ip_ctx ctx = {addr, NULL, 0, 0, TT_CC_UNKNOWN};
     tt_table table;
     tt_table_init(&table, columns, sizeof columns / sizeof columns[0]);
-    tt_status st = q->store->ops->scan_segments(q->store, &q->filter, addr, collect_ip, &ctx);
+    tt_status st = q->store->ops->scan_segments(q->store, &q->filter, addr, false, collect_ip, &ctx);
     if (st != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;

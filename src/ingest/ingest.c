@@ -1,6 +1,7 @@
 /* Capture files into the store, in batches that commit with their progress. */
 #include "ingest/ingest.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,34 @@
 #include "util/limits.h"
 #include "util/progress.h"
 
+/* Writing bins (sort, country lookup, encoding, SQLite) runs in a second
+ * thread while the first keeps reading and counting packets. The queue is
+ * short so memory stays bounded; the store and the geo database are used by
+ * the writer only, except at commits, when the queue is drained first. */
+#define WRITE_QUEUE_DEPTH 2
+
+typedef struct write_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    tt_agg_batch *items[WRITE_QUEUE_DEPTH];
+    size_t head, count;
+    bool busy, quit;
+    tt_status error; /* first failure of the writer */
+    char message[512];
+} write_queue;
+
 struct tt_ingest {
     tt_store *store;
     tt_ingest_options opt;
     int32_t *sensor_ids; /* configuration sensor index → store id */
     int32_t fixed_sensor_id;
     tt_agg *agg;
-    char error[512];
+    write_queue queue;
+    pthread_t writer;
+    bool writer_started;
 };
+
+static void *writer_main(void *arg);
 
 static tt_status store_fail(tt_ingest *in, tt_status st, char *err, size_t errlen, const char *what)
 {
@@ -83,6 +104,13 @@ tt_status tt_ingest_new(tt_store *store, const tt_ingest_options *opt, tt_ingest
         store_fail(in, st, err, errlen, "registering sensors");
         goto fail;
     }
+    if (pthread_mutex_init(&in->queue.lock, NULL) != 0 || pthread_cond_init(&in->queue.changed, NULL) != 0 ||
+        pthread_create(&in->writer, NULL, writer_main, in) != 0) {
+        snprintf(err, errlen, "cannot start the writer thread");
+        st = TT_ERR_NOMEM;
+        goto fail;
+    }
+    in->writer_started = true;
     *out = in;
     return TT_OK;
 fail:
@@ -94,6 +122,17 @@ void tt_ingest_free(tt_ingest *in)
 {
     if (in == NULL)
         return;
+    if (in->writer_started) {
+        pthread_mutex_lock(&in->queue.lock);
+        in->queue.quit = true;
+        pthread_cond_broadcast(&in->queue.changed);
+        pthread_mutex_unlock(&in->queue.lock);
+        pthread_join(in->writer, NULL);
+        pthread_mutex_destroy(&in->queue.lock);
+        pthread_cond_destroy(&in->queue.changed);
+    }
+    for (size_t i = 0; i < in->queue.count; i++)
+        tt_agg_batch_free(in->queue.items[(in->queue.head + i) % WRITE_QUEUE_DEPTH]);
     tt_agg_free(in->agg);
     free(in->sensor_ids);
     free(in);
@@ -113,12 +152,95 @@ static tt_status emit_bin(void *ctx, int64_t hour, int32_t sensor, tt_detail_row
     return in->store->ops->put_hour(in->store, hour, sensor, rows, n);
 }
 
+static void *writer_main(void *arg)
+{
+    tt_ingest *in = arg;
+    write_queue *q = &in->queue;
+    pthread_mutex_lock(&q->lock);
+    for (;;) {
+        while (q->count == 0 && !q->quit)
+            pthread_cond_wait(&q->changed, &q->lock);
+        if (q->count == 0)
+            break;
+        tt_agg_batch *batch = q->items[q->head];
+        q->head = (q->head + 1) % WRITE_QUEUE_DEPTH;
+        q->count--;
+        q->busy = true;
+        bool failed = q->error != TT_OK;
+        pthread_mutex_unlock(&q->lock);
+        /* After a failure the batch is dropped: the transaction is rolled back. */
+        tt_status st = failed ? TT_OK : tt_agg_batch_emit(batch, emit_bin, in);
+        char message[512] = "";
+        if (st != TT_OK)
+            snprintf(message, sizeof message, "writing to the store: %s",
+                     st == TT_ERR_DB || st == TT_ERR_FORMAT || st == TT_ERR_USAGE
+                         ? in->store->ops->last_error(in->store)
+                         : tt_strerror(st));
+        tt_agg_batch_free(batch);
+        pthread_mutex_lock(&q->lock);
+        q->busy = false;
+        if (st != TT_OK && q->error == TT_OK) {
+            q->error = st;
+            memcpy(q->message, message, sizeof message);
+        }
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+static tt_status writer_error(tt_ingest *in, char *err, size_t errlen)
+{
+    tt_status st = in->queue.error;
+    if (st != TT_OK)
+        snprintf(err, errlen, "%s", in->queue.message);
+    return st;
+}
+
+/* Hands the bins of hours < before_hour to the writer (waits while the queue is full). */
 static tt_status flush_bins(tt_ingest *in, int64_t before_hour, char *err, size_t errlen)
 {
-    tt_status st = tt_agg_flush(in->agg, before_hour, emit_bin, in);
-    if (st != TT_OK)
-        return store_fail(in, st, err, errlen, "writing to the store");
-    return TT_OK;
+    tt_agg_batch *batch;
+    tt_status st = tt_agg_detach(in->agg, before_hour, &batch);
+    if (st != TT_OK) {
+        snprintf(err, errlen, "aggregation: %s", tt_strerror(st));
+        return st;
+    }
+    write_queue *q = &in->queue;
+    pthread_mutex_lock(&q->lock);
+    while (q->count == WRITE_QUEUE_DEPTH && q->error == TT_OK)
+        pthread_cond_wait(&q->changed, &q->lock);
+    st = writer_error(in, err, errlen);
+    if (st == TT_OK && batch) {
+        q->items[(q->head + q->count) % WRITE_QUEUE_DEPTH] = batch;
+        q->count++;
+        batch = NULL;
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    tt_agg_batch_free(batch);
+    return st;
+}
+
+/* Waits until the writer has written everything queued. */
+static tt_status drain_writer(tt_ingest *in, char *err, size_t errlen)
+{
+    write_queue *q = &in->queue;
+    pthread_mutex_lock(&q->lock);
+    while (q->count > 0 || q->busy)
+        pthread_cond_wait(&q->changed, &q->lock);
+    tt_status st = writer_error(in, err, errlen);
+    pthread_mutex_unlock(&q->lock);
+    return st;
+}
+
+/* Forgets a failed writer's state after the transaction was rolled back. */
+static void reset_writer(tt_ingest *in)
+{
+    pthread_mutex_lock(&in->queue.lock);
+    in->queue.error = TT_OK;
+    in->queue.message[0] = '\0';
+    pthread_mutex_unlock(&in->queue.lock);
 }
 
 /* Counters of the current (uncommitted) batch. */
@@ -132,6 +254,8 @@ static tt_status commit_batch(tt_ingest *in, int64_t file_id, uint64_t frames_do
                               const char *damage, bool reopen, char *err, size_t errlen)
 {
     tt_status st = flush_bins(in, INT64_MAX, err, errlen);
+    if (st == TT_OK)
+        st = drain_writer(in, err, errlen);
     if (st != TT_OK)
         return st;
     tt_file_progress progress;
@@ -152,7 +276,7 @@ static tt_status commit_batch(tt_ingest *in, int64_t file_id, uint64_t frames_do
 }
 
 static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *frame, tt_packet *pkt,
-                                 tt_status *st)
+                                 tt_status *st, char *err, size_t errlen)
 {
     *st = TT_OK;
     /* Segments keep seconds as 32-bit values: anything outside is not a real capture time. */
@@ -184,9 +308,10 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
     *st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, pkt->ip_len);
     if (*st == TT_ERR_NOMEM) {
         /* Memory bound reached: write every bin out (same transaction) and retry. */
-        *st = tt_agg_flush(in->agg, INT64_MAX, emit_bin, in);
-        if (*st == TT_OK)
-            *st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, pkt->ip_len);
+        *st = flush_bins(in, INT64_MAX, err, errlen);
+        if (*st == TT_OK && (*st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service,
+                                              pkt->ip_len)) != TT_OK)
+            snprintf(err, errlen, "aggregation: %s", tt_strerror(*st));
     }
     return outcome;
 }
@@ -254,11 +379,9 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
         frames++;
         if (frames <= skip)
             continue;
-        tt_outcome outcome = classify_frame(in, linktype, &frame, &pkt, &st);
-        if (st != TT_OK) {
-            store_fail(in, st, err, errlen, display);
+        tt_outcome outcome = classify_frame(in, linktype, &frame, &pkt, &st, err, errlen);
+        if (st != TT_OK)
             goto fail;
-        }
         b.outcomes[outcome]++;
         result->outcomes[outcome]++;
         b.frames++;
@@ -286,6 +409,10 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
         /* Identity is known only now: a duplicate rolls everything back.
          * Input left after damage or a stop still belongs to the identity. */
         if (result->kind != TT_INGEST_DONE && (st = tt_capture_drain(cap, err, errlen)) != TT_OK)
+            goto fail;
+        /* The writer must be idle before this thread touches the store. */
+        if ((st = flush_bins(in, INT64_MAX, err, errlen)) != TT_OK ||
+            (st = drain_writer(in, err, errlen)) != TT_OK)
             goto fail;
         size = tt_capture_raw_bytes(cap);
         tt_capture_get_stream_hash(cap, hash);
@@ -315,7 +442,12 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
     return TT_OK;
 fail:
     tt_progress_finish(&progress);
+    {
+        char ignored[8];
+        (void)drain_writer(in, ignored, sizeof ignored);
+    }
     in->store->ops->rollback(in->store);
+    reset_writer(in);
     tt_capture_close(cap);
     /* Bins still in memory belong to the rolled-back batch. */
     tt_agg_free(in->agg);

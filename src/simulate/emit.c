@@ -68,13 +68,12 @@ static tt_sim_tool tool_of(const tt_sim_source *s, const tt_sim_datagram *dg)
 
 static bool sends_syn(const tt_sim_source *s)
 {
-    return s->behaviour == TT_SIM_MIRAI || s->behaviour == TT_SIM_MASSCAN ||
-           s->behaviour == TT_SIM_ZMAP || s->behaviour == TT_SIM_NMAP ||
-           s->behaviour == TT_SIM_GENERIC;
+    return s->behaviour == TT_SIM_MIRAI || s->behaviour == TT_SIM_MASSCAN || s->behaviour == TT_SIM_ZMAP ||
+           s->behaviour == TT_SIM_NMAP || s->behaviour == TT_SIM_GENERIC;
 }
 
-static void build_event(const tt_sim_emitter *e, tt_sim_source *s, tt_sim_event_kind kind,
-                        const tt_addr *dst, tt_sim_rng *r, uint8_t *ip, tt_sim_datagram *dg)
+static void build_event(const tt_sim_emitter *e, tt_sim_source *s, tt_sim_event_kind kind, const tt_addr *dst,
+                        tt_sim_rng *r, uint8_t *ip, tt_sim_datagram *dg)
 {
     const tt_sim_event *ev = &e->plan->events[kind];
     switch (kind) {
@@ -92,11 +91,11 @@ static void build_event(const tt_sim_emitter *e, tt_sim_source *s, tt_sim_event_
     }
 }
 
-tt_status tt_sim_emit_hour(tt_sim_emitter *e, const tt_sim_hour *h, uint32_t day, uint32_t hour,
-                           char *err, size_t errlen)
+tt_status tt_sim_emit_hour(tt_sim_emitter *e, const tt_sim_hour *h, uint32_t day, uint32_t hour, char *err,
+                           size_t errlen)
 {
-    const uint64_t hour_us = e->period_start_us + (uint64_t)day * TT_SIM_DAY_US +
-                             (uint64_t)hour * TT_SIM_HOUR_US;
+    const uint64_t hour_us =
+        e->period_start_us + (uint64_t)day * TT_SIM_DAY_US + (uint64_t)hour * TT_SIM_HOUR_US;
     uint8_t *ip = e->buf + TT_SIM_LINK_HEADROOM;
     for (size_t i = 0; i < h->n; i++) {
         const tt_sim_desc *d = &h->v[i];
@@ -107,8 +106,10 @@ tt_status tt_sim_emit_hour(tt_sim_emitter *e, const tt_sim_hour *h, uint32_t day
         tt_sim_vlan vlan = TT_SIM_VLAN_NONE;
         if (sensor->vlan_tags) {
             uint32_t x = tt_sim_rng_below(&r, 100);
-            vlan = x < 20 ? TT_SIM_VLAN_DOT1Q : x < 22 ? TT_SIM_VLAN_QINQ : x < 23 ? TT_SIM_VLAN_QINQ_OLD
-                                                                               : TT_SIM_VLAN_NONE;
+            vlan = x < 20   ? TT_SIM_VLAN_DOT1Q
+                   : x < 22 ? TT_SIM_VLAN_QINQ
+                   : x < 23 ? TT_SIM_VLAN_QINQ_OLD
+                            : TT_SIM_VLAN_NONE;
         }
         tt_sim_source *s = d->source == UINT32_MAX ? NULL : tt_sim_population_source(e->pop, d->source);
         tt_sim_datagram dg = {0, 0, 0, 0, -1, -1};
@@ -184,7 +185,8 @@ tt_status tt_sim_emit_hour(tt_sim_emitter *e, const tt_sim_hour *h, uint32_t day
         e->last_ts_us = ts;
         tt_status st = tt_sim_writer_frame(e->writers[d->sensor], ts, frame, caplen, frame_len);
         if (st != TT_OK) {
-            snprintf(err, errlen, "writing %s failed", e->one_file ? "telescope.pcap" : sensor->file);
+            snprintf(err, errlen, "%s/%s: %s", e->out_dir, e->one_file ? "telescope.pcap" : sensor->file,
+                     strerror(tt_sim_writer_errno(e->writers[d->sensor])));
             return st;
         }
         rec.proto = dg.proto;
@@ -195,8 +197,8 @@ tt_status tt_sim_emit_hour(tt_sim_emitter *e, const tt_sim_hour *h, uint32_t day
         tt_sim_truth_add(e->truth, &rec);
         if (e->detail && (rec.outcome == TT_SIM_OUT_OK || rec.outcome == TT_SIM_OUT_FRAGMENT)) {
             int64_t sec = (int64_t)(ts / 1000000u);
-            st = tt_sim_detail_add(e->detail, (uint32_t)(sec / 3600), d->sensor, &s->addr, s->cc,
-                                   dg.proto, dg.port, dg.icmp_type, dg.ip_len, sec);
+            st = tt_sim_detail_add(e->detail, (uint32_t)(sec / 3600), d->sensor, &s->addr, s->cc, dg.proto,
+                                   dg.port, dg.icmp_type, dg.ip_len, sec);
             if (st != TT_OK) {
                 snprintf(err, errlen, "truth detail: more than the row limit in one hour");
                 return st;

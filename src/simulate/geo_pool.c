@@ -62,9 +62,9 @@ static bool v4_reserved(uint32_t a)
 {
     uint32_t o = a >> 24;
     return o == 0 || o == 10 || o == 127 || o >= 224 || (a >> 22) == (0x64400000u >> 22) ||
-           (a >> 16) == 0xa9feu || (a >> 20) == 0xac1u || (a >> 16) == 0xc0a8u ||
-           (a >> 8) == 0xc00000u || (a >> 8) == 0xc00002u || (a >> 17) == (0xc6120000u >> 17) ||
-           (a >> 8) == 0xc63364u || (a >> 8) == 0xcb0071u;
+           (a >> 16) == 0xa9feu || (a >> 20) == 0xac1u || (a >> 16) == 0xc0a8u || (a >> 8) == 0xc00000u ||
+           (a >> 8) == 0xc00002u || (a >> 17) == (0xc6120000u >> 17) || (a >> 8) == 0xc63364u ||
+           (a >> 8) == 0xcb0071u;
 }
 
 static void v4_to_in6(uint32_t a, struct in6_addr *out)
@@ -209,8 +209,7 @@ static tt_status probe_v6(tt_sim_geo *geo, tt_sim_rng *r)
     return TT_OK;
 }
 
-tt_status tt_sim_geo_open(const char *path, uint64_t seed, tt_sim_geo **out, char *err,
-                          size_t errlen)
+tt_status tt_sim_geo_open(const char *path, uint64_t seed, tt_sim_geo **out, char *err, size_t errlen)
 {
     const char *db_path = path ? path : GEO_DEFAULT_PATH;
     tt_status st = TT_OK;
@@ -285,13 +284,6 @@ static bool lookup_in6(tt_sim_geo *geo, const struct in6_addr *in6, char cc[3])
     bool found = net_country(net, cc);
     loc_network_unref(net);
     return found;
-}
-
-bool tt_sim_geo_lookup(tt_sim_geo *geo, const tt_addr *a, char cc[3])
-{
-    struct in6_addr in6;
-    memcpy(in6.s6_addr, a->bytes, 16);
-    return lookup_in6(geo, &in6, cc);
 }
 
 static bool draw_unknown(tt_sim_geo *geo, tt_sim_rng *r, tt_addr *out)

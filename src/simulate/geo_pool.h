@@ -22,8 +22,8 @@ typedef struct tt_sim_geo tt_sim_geo;
 
 /* Opens the database at `path` (NULL: Debian's default) and builds the pools
  * from a stream of `seed`. On failure err names the file. */
-TT_MUST_CHECK tt_status tt_sim_geo_open(const char *path, uint64_t seed, tt_sim_geo **out,
-                                        char *err, size_t errlen);
+TT_MUST_CHECK tt_status tt_sim_geo_open(const char *path, uint64_t seed, tt_sim_geo **out, char *err,
+                                        size_t errlen);
 void tt_sim_geo_close(tt_sim_geo *geo);
 
 /* True when a pool exists for country `cc` and family (4 or 6). */
@@ -33,9 +33,5 @@ bool tt_sim_geo_has(const tt_sim_geo *geo, const char *cc, int family);
  * TT_SIM_CC_UNKNOWN (IPv4 only): then the address is public unicast space
  * for which the lookup finds nothing. Returns false when there is no pool. */
 bool tt_sim_geo_draw(tt_sim_geo *geo, tt_sim_rng *r, const char *cc, int family, tt_addr *out);
-
-/* The country libloc gives `a`: writes two letters and a NUL into cc and
- * returns true, or returns false on a miss / empty country. */
-bool tt_sim_geo_lookup(tt_sim_geo *geo, const tt_addr *a, char cc[3]);
 
 #endif

@@ -40,8 +40,8 @@ static tt_status reserve(tt_sim_hour *h, size_t extra)
     return TT_OK;
 }
 
-static inline void push(tt_sim_hour *h, uint64_t seed, uint32_t t, uint32_t source,
-                        uint16_t param, uint8_t sensor, tt_sim_kind kind)
+static inline void push(tt_sim_hour *h, uint64_t seed, uint32_t t, uint32_t source, uint16_t param,
+                        uint8_t sensor, tt_sim_kind kind)
 {
     tt_sim_desc *d = &h->v[h->n++];
     d->seed = seed;
@@ -52,34 +52,70 @@ static inline void push(tt_sim_hour *h, uint64_t seed, uint32_t t, uint32_t sour
     d->kind = (uint8_t)kind;
 }
 
-uint8_t tt_sim_pick_sensor(tt_sim_rng *r, int family)
+/* Draws a sensor by share among those `eligible` accepts. */
+static uint8_t pick_weighted(tt_sim_rng *r, bool v6, bool (*eligible)(const tt_sim_sensor *))
 {
-    /* Shares of tt_sim_sensors: 30/20/15/15/10/10 % of IPv4 traffic; IPv6
-     * goes to jp-fukuoka (60 %) and de-fra (40 %). */
-    static const uint32_t v4_cum[TT_SIM_SENSOR_COUNT] = {300, 500, 650, 800, 900, 1000};
-    uint32_t x = tt_sim_rng_below(r, 1000);
-    if (family == 6)
-        return x < 600 ? 2 : 4;
+    uint32_t total = 0, weights[TT_SIM_SENSOR_COUNT];
+    for (int i = 0; i < TT_SIM_SENSOR_COUNT; i++) {
+        const tt_sim_sensor *s = &tt_sim_sensors[i];
+        weights[i] = eligible(s) ? (v6 ? s->v6_share_permille : s->share_permille) : 0;
+        total += weights[i];
+    }
+    uint32_t x = tt_sim_rng_below(r, total);
     uint8_t i = 0;
-    while (x >= v4_cum[i])
+    while (x >= weights[i]) {
+        x -= weights[i];
         i++;
+    }
     return i;
 }
 
-/* Sensors whose link layer carries ARP (Ethernet, Linux cooked). */
+static bool v6_sensor(const tt_sim_sensor *s)
+{
+    return s->v6_bits > 0;
+}
+
+/* ARP travels on Ethernet and shows in Linux cooked captures. */
+static bool arp_sensor(const tt_sim_sensor *s)
+{
+    return s->linktype == TT_SIM_LINK_ETHERNET || s->linktype == TT_SIM_LINK_SLL ||
+           s->linktype == TT_SIM_LINK_SLL2;
+}
+
+uint8_t tt_sim_pick_sensor(tt_sim_rng *r, int family)
+{
+    if (family == 6)
+        return pick_weighted(r, true, v6_sensor);
+    /* The hot path (every packet): the IPv4 shares add up to 1000. */
+    uint32_t x = tt_sim_rng_below(r, 1000);
+    uint8_t i = 0;
+    while (i + 1 < TT_SIM_SENSOR_COUNT && x >= tt_sim_sensors[i].share_permille)
+        x -= tt_sim_sensors[i++].share_permille;
+    return i;
+}
+
 static uint8_t pick_arp_sensor(tt_sim_rng *r)
 {
-    static const uint8_t sensors[] = {0, 0, 0, 1, 1, 2, 2, 4};
-    return sensors[tt_sim_rng_below(r, sizeof sensors)];
+    return pick_weighted(r, false, arp_sensor);
+}
+
+/* Files that receive IPv6 packets to no sensor: those with IPv6 prefixes,
+ * and the DLT_NULL one (so its AF_INET6 family value occurs too). */
+static uint8_t pick_unassigned_v6_file(tt_sim_rng *r)
+{
+    uint8_t candidates[TT_SIM_SENSOR_COUNT], n = 0;
+    for (uint8_t i = 0; i < TT_SIM_SENSOR_COUNT; i++)
+        if (tt_sim_sensors[i].v6_bits || tt_sim_sensors[i].linktype == TT_SIM_LINK_NULL)
+            candidates[n++] = i;
+    return candidates[tt_sim_rng_below(r, n)];
 }
 
 /* A SYN-sending group by background share. */
 static tt_sim_group pick_tcp_group(tt_sim_rng *r)
 {
-    static const uint8_t groups[] = {TT_SIM_G_MIRAI, TT_SIM_G_MIRAI, TT_SIM_G_MIRAI,
-                                     TT_SIM_G_MIRAI, TT_SIM_G_MIRAI, TT_SIM_G_MASSCAN,
-                                     TT_SIM_G_ZMAP,  TT_SIM_G_GENERIC, TT_SIM_G_GENERIC,
-                                     TT_SIM_G_GENERIC, TT_SIM_G_NMAP};
+    static const uint8_t groups[] = {TT_SIM_G_MIRAI,   TT_SIM_G_MIRAI,   TT_SIM_G_MIRAI, TT_SIM_G_MIRAI,
+                                     TT_SIM_G_MIRAI,   TT_SIM_G_MASSCAN, TT_SIM_G_ZMAP,  TT_SIM_G_GENERIC,
+                                     TT_SIM_G_GENERIC, TT_SIM_G_GENERIC, TT_SIM_G_NMAP};
     return (tt_sim_group)groups[tt_sim_rng_below(r, sizeof groups)];
 }
 
@@ -129,17 +165,14 @@ static tt_status background(tt_sim_hour *h, tt_sim_population *pop, tt_sim_rng *
         } else {
             src = tt_sim_population_draw(pop, r);
             int family = tt_sim_population_source(pop, src)->family;
-            static const uint8_t v6_files[] = {2, 4, 5}; /* sg-1's DLT_NULL gets AF_INET6 too */
-            uint8_t sensor = family == 4 ? tt_sim_pick_sensor(r, 4)
-                                         : v6_files[tt_sim_rng_below(r, sizeof v6_files)];
+            uint8_t sensor = family == 4 ? tt_sim_pick_sensor(r, 4) : pick_unassigned_v6_file(r);
             push(h, seed, t, src, 0, sensor, TT_SIM_K_UNASSIGNED);
         }
     }
     return TT_OK;
 }
 
-static tt_status events(tt_sim_hour *h, const tt_sim_plan *plan, tt_sim_rng *r, uint32_t day,
-                        uint32_t hour)
+static tt_status events(tt_sim_hour *h, const tt_sim_plan *plan, tt_sim_rng *r, uint32_t day, uint32_t hour)
 {
     for (int e = 0; e < TT_SIM_EVENT_COUNT; e++) {
         const tt_sim_event *ev = &plan->events[e];
@@ -177,8 +210,7 @@ static tt_status events(tt_sim_hour *h, const tt_sim_plan *plan, tt_sim_rng *r, 
     return TT_OK;
 }
 
-static tt_status backscatter(tt_sim_hour *h, const tt_sim_plan *plan, tt_sim_rng *r,
-                             uint64_t hour_start)
+static tt_status backscatter(tt_sim_hour *h, const tt_sim_plan *plan, tt_sim_rng *r, uint64_t hour_start)
 {
     for (uint32_t i = tt_sim_plan_first_episode(plan, hour_start);
          i < plan->n_episodes && plan->episodes[i].start_us < hour_start + TT_SIM_HOUR_US; i++) {
@@ -227,8 +259,8 @@ static void sort_by_time(tt_sim_hour *h)
     }
 }
 
-tt_status tt_sim_hour_generate(tt_sim_hour *h, const tt_sim_plan *plan, tt_sim_population *pop,
-                               uint64_t seed, uint32_t day, uint32_t hour)
+tt_status tt_sim_hour_generate(tt_sim_hour *h, const tt_sim_plan *plan, tt_sim_population *pop, uint64_t seed,
+                               uint32_t day, uint32_t hour)
 {
     tt_sim_rng r;
     tt_sim_rng_seed(&r, seed, TT_SIM_STREAM_HOUR, (uint64_t)day * 24 + hour);

@@ -55,9 +55,8 @@ void tt_sim_hour_free(tt_sim_hour *h);
 
 /* Draws the descriptors of one hour (background, backscatter, events) and
  * sorts them by time (stable: equal times keep their drawing order). */
-TT_MUST_CHECK tt_status tt_sim_hour_generate(tt_sim_hour *h, const tt_sim_plan *plan,
-                                             tt_sim_population *pop, uint64_t seed, uint32_t day,
-                                             uint32_t hour);
+TT_MUST_CHECK tt_status tt_sim_hour_generate(tt_sim_hour *h, const tt_sim_plan *plan, tt_sim_population *pop,
+                                             uint64_t seed, uint32_t day, uint32_t hour);
 
 /* Sensor choice by traffic share: IPv4 over all sensors, IPv6 over those
  * with an IPv6 prefix. */

@@ -20,15 +20,13 @@ static uint32_t pad(uint8_t *ip, uint32_t len, uint32_t minimum)
     return minimum;
 }
 
-uint8_t *tt_sim_link_wrap(int linktype, const tt_sim_sensor *sensor, tt_sim_vlan vlan,
-                          uint16_t ethertype, uint8_t *ip, uint32_t len, uint32_t *frame_len)
+uint8_t *tt_sim_link_wrap(int linktype, const tt_sim_sensor *sensor, tt_sim_vlan vlan, uint16_t ethertype,
+                          uint8_t *ip, uint32_t len, uint32_t *frame_len)
 {
     bool arp = ethertype == 0x0806;
     uint8_t *p;
     switch (linktype) {
-    case TT_SIM_LINK_RAW:
-        *frame_len = len;
-        return ip;
+    case TT_SIM_LINK_RAW: *frame_len = len; return ip;
     case TT_SIM_LINK_NULL:
         /* Host-order (little-endian here) address family; AF_INET6 as on
          * macOS, 30. */
@@ -55,8 +53,8 @@ uint8_t *tt_sim_link_wrap(int linktype, const tt_sim_sensor *sensor, tt_sim_vlan
         put16(p, ethertype);
         p[2] = p[3] = 0;
         p[4] = p[5] = p[6] = 0;
-        p[7] = 2;         /* interface index */
-        put16(p + 8, 1);  /* ARPHRD_ETHER */
+        p[7] = 2;        /* interface index */
+        put16(p + 8, 1); /* ARPHRD_ETHER */
         p[10] = arp ? 1 : 0;
         p[11] = 6;
         memcpy(p + 12, sensor->router_mac, 6);

@@ -24,8 +24,8 @@ typedef enum tt_sim_vlan {
 /* Prepends the link header for `linktype` to the datagram at ip[0..len) and
  * pads short Ethernet-carried frames to 60 bytes as a NIC does. ethertype is
  * 0x0800, 0x86dd or 0x0806. Returns the frame start, sets *frame_len. */
-uint8_t *tt_sim_link_wrap(int linktype, const tt_sim_sensor *sensor, tt_sim_vlan vlan,
-                          uint16_t ethertype, uint8_t *ip, uint32_t len, uint32_t *frame_len);
+uint8_t *tt_sim_link_wrap(int linktype, const tt_sim_sensor *sensor, tt_sim_vlan vlan, uint16_t ethertype,
+                          uint8_t *ip, uint32_t len, uint32_t *frame_len);
 
 /* Writes an ARP who-has for `target` (host order) from the sensor's router
  * at `at` (28 bytes); returns 28. Wrap it with ethertype 0x0806. */

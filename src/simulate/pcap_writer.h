@@ -18,15 +18,16 @@ typedef struct tt_sim_writer tt_sim_writer;
 
 /* Creates `path` and writes the file header (pcapng: section header and one
  * interface description named if_name, linktype, microsecond timestamps). */
-TT_MUST_CHECK tt_status tt_sim_writer_open(const char *path, tt_sim_file_format format,
-                                           int linktype, const char *if_name,
-                                           tt_sim_writer **out, char *err, size_t errlen);
+TT_MUST_CHECK tt_status tt_sim_writer_open(const char *path, tt_sim_file_format format, int linktype,
+                                           const char *if_name, tt_sim_writer **out, char *err,
+                                           size_t errlen);
 
 /* Appends one frame; ts_us is microseconds since the epoch. */
 TT_MUST_CHECK tt_status tt_sim_writer_frame(tt_sim_writer *w, uint64_t ts_us, const uint8_t *frame,
                                             uint32_t caplen, uint32_t wirelen);
 
-uint64_t tt_sim_writer_frames(const tt_sim_writer *w);
+/* errno of the first failed write (0: none). */
+int tt_sim_writer_errno(const tt_sim_writer *w);
 
 /* Flushes and closes; frees w (also on error). Accepts NULL. */
 TT_MUST_CHECK tt_status tt_sim_writer_close(tt_sim_writer *w, char *err, size_t errlen);

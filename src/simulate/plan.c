@@ -28,7 +28,10 @@ static uint32_t clamp_u32(double v, uint32_t lo, uint32_t hi)
 }
 
 /* Weekday of a period day: 0 = Sunday. */
-static unsigned weekday(int32_t epoch_day) { return (unsigned)(((epoch_day % 7) + 11) % 7); }
+static unsigned weekday(int32_t epoch_day)
+{
+    return (unsigned)(((epoch_day % 7) + 11) % 7);
+}
 
 static tt_status plan_hours(tt_sim_plan *plan, tt_sim_rng *r, int32_t start_day)
 {
@@ -77,17 +80,16 @@ static tt_status event_alloc(tt_sim_event *ev, uint32_t days, uint32_t n_sources
 }
 
 /* Adds n fixed sources from `mix` (or from cc when given) to the event. */
-static tt_status event_sources(tt_sim_population *pop, tt_sim_rng *r, tt_sim_event *ev,
-                               uint32_t n, const char *cc, double cc_share, tt_sim_mix mix,
-                               tt_sim_behaviour behaviour, uint8_t variant)
+static tt_status event_sources(tt_sim_population *pop, tt_sim_rng *r, tt_sim_event *ev, uint32_t n,
+                               const char *cc, double cc_share, tt_sim_mix mix, tt_sim_behaviour behaviour,
+                               uint8_t variant)
 {
     for (uint32_t i = 0; i < n; i++) {
-        const char *country = cc && tt_sim_rng_unit(r) < cc_share
-                                  ? cc
-                                  : tt_sim_population_pick_country(pop, r, mix, 4);
+        const char *country =
+            cc && tt_sim_rng_unit(r) < cc_share ? cc : tt_sim_population_pick_country(pop, r, mix, 4);
         uint32_t index;
-        tt_status st = country ? tt_sim_population_add_fixed(pop, r, country, 4, behaviour, &index)
-                               : TT_ERR_NOTFOUND;
+        tt_status st =
+            country ? tt_sim_population_add_fixed(pop, r, country, 4, behaviour, &index) : TT_ERR_NOTFOUND;
         if (st == TT_ERR_NOTFOUND && cc != NULL && country == cc) {
             /* A database without that country: any country of the mix. */
             country = tt_sim_population_pick_country(pop, r, mix, 4);
@@ -129,8 +131,7 @@ static tt_status plan_events(tt_sim_plan *plan, tt_sim_population *pop, uint64_t
     if ((st = event_alloc(ev, D, 1)) != TT_OK)
         return st;
     /* The ICS scanner of the report: masscan-style headers. */
-    if ((st = event_sources(pop, &r, ev, 1, "KR", 1.0, TT_SIM_MIX_BOTS, TT_SIM_MASSCAN, 0)) !=
-        TT_OK)
+    if ((st = event_sources(pop, &r, ev, 1, "KR", 1.0, TT_SIM_MIX_BOTS, TT_SIM_MASSCAN, 0)) != TT_OK)
         return st;
     ev->scheduled = true;
     for (uint32_t d = ev->first_day; d <= ev->last_day; d++)
@@ -191,7 +192,7 @@ static tt_status plan_events(tt_sim_plan *plan, tt_sim_population *pop, uint64_t
     }
     ev->scheduled = true;
     for (uint32_t d = ev->first_day; d <= ev->last_day; d++)
-        ev->planned[d] = (uint64_t)(0.6 * rate + 0.5);
+        ev->planned[d] = (uint64_t)(0.7 * rate + 0.5);
 
     tt_sim_event *rise = &plan->events[TT_SIM_EVENT_RISE];
     rise->kind = TT_SIM_EVENT_RISE;
@@ -208,7 +209,7 @@ static tt_status plan_events(tt_sim_plan *plan, tt_sim_population *pop, uint64_t
         rise->scheduled = true;
         uint32_t n = rise->last_day - rise->first_day + 1;
         for (uint32_t k = 0; k < n; k++)
-            rise->planned[rise->first_day + k] = (uint64_t)(0.15 * rate * (k + 1) / n + 0.5);
+            rise->planned[rise->first_day + k] = (uint64_t)(0.25 * rate * (k + 1) / n + 0.5);
     }
 
     /* Ramp: scanners probing OMRON FINS, more of them every day. */
@@ -223,10 +224,9 @@ static tt_status plan_events(tt_sim_plan *plan, tt_sim_population *pop, uint64_t
     if ((st = event_alloc(ev, D, n_ramp)) != TT_OK)
         return st;
     for (uint32_t i = 0; i < n_ramp; i++) {
-        static const tt_sim_behaviour styles[] = {TT_SIM_MASSCAN, TT_SIM_ZMAP, TT_SIM_ZMAP,
-                                                  TT_SIM_GENERIC, TT_SIM_NMAP};
-        st = event_sources(pop, &r, ev, 1, NULL, 0, TT_SIM_MIX_SCANNERS,
-                           styles[tt_sim_rng_below(&r, 5)], 0);
+        static const tt_sim_behaviour styles[] = {TT_SIM_MASSCAN, TT_SIM_ZMAP, TT_SIM_ZMAP, TT_SIM_GENERIC,
+                                                  TT_SIM_NMAP};
+        st = event_sources(pop, &r, ev, 1, NULL, 0, TT_SIM_MIX_SCANNERS, styles[tt_sim_rng_below(&r, 5)], 0);
         if (st != TT_OK && st != TT_ERR_NOTFOUND)
             return st;
     }
@@ -267,12 +267,13 @@ static tt_status plan_episodes(tt_sim_plan *plan, tt_sim_population *pop, tt_sim
             }
             tt_sim_episode *ep = &plan->episodes[plan->n_episodes];
             ep->start_us = d * TT_SIM_DAY_US + (uint64_t)(tt_sim_rng_unit(r) * TT_SIM_DAY_US);
-            double dur_log = log((double)PLAN_EPISODE_MIN_US) +
-                             tt_sim_rng_unit(r) * (log((double)TT_SIM_EPISODE_MAX_US) -
-                                                   log((double)PLAN_EPISODE_MIN_US));
+            double dur_log =
+                log((double)PLAN_EPISODE_MIN_US) +
+                tt_sim_rng_unit(r) * (log((double)TT_SIM_EPISODE_MAX_US) - log((double)PLAN_EPISODE_MIN_US));
             ep->end_us = ep->start_us + (uint64_t)exp(dur_log);
-            double share_log = log(PLAN_EPISODE_MIN_SHARE) +
-                               tt_sim_rng_unit(r) * (log(PLAN_EPISODE_MAX_SHARE) - log(PLAN_EPISODE_MIN_SHARE));
+            double share_log =
+                log(PLAN_EPISODE_MIN_SHARE) +
+                tt_sim_rng_unit(r) * (log(PLAN_EPISODE_MAX_SHARE) - log(PLAN_EPISODE_MIN_SHARE));
             ep->packets = (uint64_t)((double)plan->rate * exp(share_log) + 0.5);
             uint32_t x = tt_sim_rng_below(r, 100);
             ep->kind = x < 50   ? TT_SIM_BS_SYNACK
@@ -296,8 +297,8 @@ static tt_status plan_episodes(tt_sim_plan *plan, tt_sim_population *pop, tt_sim
     return TT_OK;
 }
 
-tt_status tt_sim_plan_new(tt_sim_population *pop, uint64_t seed, int32_t start_day,
-                          uint32_t days, uint64_t rate, tt_sim_plan **out)
+tt_status tt_sim_plan_new(tt_sim_population *pop, uint64_t seed, int32_t start_day, uint32_t days,
+                          uint64_t rate, tt_sim_plan **out)
 {
     *out = NULL;
     tt_sim_plan *plan = calloc(1, sizeof *plan);
@@ -337,8 +338,7 @@ void tt_sim_plan_free(tt_sim_plan *plan)
     free(plan);
 }
 
-uint64_t tt_sim_plan_event_hour(const tt_sim_plan *plan, const tt_sim_event *ev, uint32_t day,
-                                uint32_t hour)
+uint64_t tt_sim_plan_event_hour(const tt_sim_plan *plan, const tt_sim_event *ev, uint32_t day, uint32_t hour)
 {
     if (!ev->scheduled || day >= plan->days)
         return 0;
@@ -358,9 +358,8 @@ uint64_t tt_sim_plan_event_hour(const tt_sim_plan *plan, const tt_sim_event *ev,
         return 0;
     uint64_t before = 0, upto = 0, all = 0;
     for (uint32_t h = from; h < 24; h++) {
-        uint64_t w = ev->diurnal ? (h ? plan->diurnal_cum[h] - plan->diurnal_cum[h - 1]
-                                      : plan->diurnal_cum[0])
-                                 : 1000;
+        uint64_t w =
+            ev->diurnal ? (h ? plan->diurnal_cum[h] - plan->diurnal_cum[h - 1] : plan->diurnal_cum[0]) : 1000;
         if (h < hour)
             before += w;
         if (h <= hour)
@@ -370,8 +369,8 @@ uint64_t tt_sim_plan_event_hour(const tt_sim_plan *plan, const tt_sim_event *ev,
     return total * upto / all - total * before / all;
 }
 
-uint64_t tt_sim_plan_episode_hour(const tt_sim_episode *ep, uint64_t hour_start_us,
-                                  uint64_t *from, uint64_t *to)
+uint64_t tt_sim_plan_episode_hour(const tt_sim_episode *ep, uint64_t hour_start_us, uint64_t *from,
+                                  uint64_t *to)
 {
     uint64_t hour_end = hour_start_us + TT_SIM_HOUR_US;
     if (ep->end_us <= hour_start_us || ep->start_us >= hour_end)

@@ -14,10 +14,10 @@
  *                  one) sweeping 102/tcp, 502/tcp, 20000/tcp, 44818/tcp and
  *                  47808/udp (BACnet Who-Is); hours 00-05 of day 0 when D == 1.
  *   burst          53413/udp Netis probes from ~85 % CN IoT bots on days
- *                  b0 = floor(0.62 D) and b0 + 1: 60 % of the daily rate per
+ *                  b0 = floor(0.62 D) and b0 + 1: 70 % of the daily rate per
  *                  day (2015-11-27/28).
  *   rise           the same bots again from day b0 + 2 + floor(0.04 D) to
- *                  the end, growing linearly to 15 % of the daily rate
+ *                  the end, growing linearly to 25 % of the daily rate
  *                  (early December onwards); absent when that is past the end.
  *   ramp           9600/tcp (OMRON FINS) over the last third, days
  *                  floor(2 D / 3) .. D - 1, growing linearly to 5 % of the
@@ -102,12 +102,11 @@ TT_MUST_CHECK tt_status tt_sim_plan_new(tt_sim_population *pop, uint64_t seed, i
 void tt_sim_plan_free(tt_sim_plan *plan);
 
 /* Packets of event `ev` in hour `hour` of day `day`. */
-uint64_t tt_sim_plan_event_hour(const tt_sim_plan *plan, const tt_sim_event *ev, uint32_t day,
-                                uint32_t hour);
+uint64_t tt_sim_plan_event_hour(const tt_sim_plan *plan, const tt_sim_event *ev, uint32_t day, uint32_t hour);
 /* Packets of episode `ep` in the hour starting at hour_start_us (period
  * relative); *from and *to: the part of the hour it covers, in µs into the hour. */
-uint64_t tt_sim_plan_episode_hour(const tt_sim_episode *ep, uint64_t hour_start_us,
-                                  uint64_t *from, uint64_t *to);
+uint64_t tt_sim_plan_episode_hour(const tt_sim_episode *ep, uint64_t hour_start_us, uint64_t *from,
+                                  uint64_t *to);
 /* Index of the first episode that can overlap an hour starting at t. */
 uint32_t tt_sim_plan_first_episode(const tt_sim_plan *plan, uint64_t t);
 

@@ -48,14 +48,14 @@ typedef struct country_weight {
 /* Sources of a real telescope (roughly TSUBAME's top regions). "ZZ": not in
  * the database at all. */
 static const country_weight mix_bots[] = {
-    {"CN", 300}, {"US", 140}, {"TW", 60}, {"RU", 60}, {"KR", 50}, {"BR", 50}, {"IN", 40},
+    {"CN", 300}, {"US", 140}, {"TW", 80}, {"RU", 60}, {"KR", 70}, {"BR", 50}, {"IN", 40},
     {"VN", 40},  {"DE", 30},  {"NL", 30}, {"FR", 20}, {"JP", 20}, {"GB", 20}, {"UA", 15},
     {"ID", 15},  {"TR", 15},  {"IR", 15}, {"HK", 10}, {"RO", 10}, {"IT", 10}, {"TH", 10},
     {"SG", 10},  {"AR", 10},  {"MX", 10}, {"CA", 10}, {"PL", 10}, {"ZZ", 1},
 };
 static const country_weight mix_scanners[] = {
-    {"US", 300}, {"NL", 120}, {"DE", 100}, {"RU", 100}, {"CN", 150}, {"GB", 50},
-    {"FR", 50},  {"UA", 50},  {"SG", 30},  {"RO", 30},  {"CA", 20},  {"PL", 20},
+    {"US", 300}, {"NL", 80}, {"DE", 80}, {"RU", 100}, {"CN", 150}, {"GB", 50},
+    {"FR", 50},  {"UA", 50}, {"SG", 30}, {"RO", 30},  {"CA", 20},  {"PL", 20},
 };
 static const country_weight mix_servers[] = {
     {"US", 350}, {"CN", 150}, {"DE", 100}, {"NL", 80}, {"FR", 80}, {"RU", 60},
@@ -86,20 +86,30 @@ struct tt_sim_population {
     uint32_t group_cum[TT_SIM_GROUP_COUNT]; /* today's cumulative packet shares */
     uint32_t group_active[TT_SIM_GROUP_COUNT];
     tt_sim_rng day_rng;
-    uint64_t created;
     int32_t current_day;
 };
 
-const char *tt_sim_population_pick_country(tt_sim_population *pop, tt_sim_rng *r, tt_sim_mix mix,
-                                           int family)
+const char *tt_sim_population_pick_country(tt_sim_population *pop, tt_sim_rng *r, tt_sim_mix mix, int family)
 {
     const country_weight *table;
     size_t n;
     switch (mix) {
-    case TT_SIM_MIX_SCANNERS: table = mix_scanners; n = sizeof mix_scanners / sizeof *table; break;
-    case TT_SIM_MIX_SERVERS: table = mix_servers; n = sizeof mix_servers / sizeof *table; break;
-    case TT_SIM_MIX_V6: table = mix_v6; n = sizeof mix_v6 / sizeof *table; break;
-    default: table = mix_bots; n = sizeof mix_bots / sizeof *table; break;
+    case TT_SIM_MIX_SCANNERS:
+        table = mix_scanners;
+        n = sizeof mix_scanners / sizeof *table;
+        break;
+    case TT_SIM_MIX_SERVERS:
+        table = mix_servers;
+        n = sizeof mix_servers / sizeof *table;
+        break;
+    case TT_SIM_MIX_V6:
+        table = mix_v6;
+        n = sizeof mix_v6 / sizeof *table;
+        break;
+    default:
+        table = mix_bots;
+        n = sizeof mix_bots / sizeof *table;
+        break;
     }
     uint32_t total = 0;
     for (size_t i = 0; i < n; i++)
@@ -148,9 +158,9 @@ static tt_status alloc_slot(tt_sim_population *pop, uint32_t *index)
 /* Fills the attributes every source needs from its behaviour. */
 static void shape_source(tt_sim_source *s, tt_sim_rng *r)
 {
-    static const uint16_t generic_ports[] = {445, 1433, 3389, 22,    80,   8080,
+    static const uint16_t generic_ports[] = {445,  1433, 3389,  22,    80,   8080,
                                              3306, 5432, 37215, 52869, 7547, 5555};
-    static const uint32_t generic_cum[] = {300, 500, 600, 700, 760, 810, 860, 880, 910, 940, 980, 1000};
+    static const uint32_t generic_cum[] = {250, 450, 550, 650, 710, 760, 810, 830, 860, 890, 930, 950};
     static const uint16_t zmap_ports[] = {80, 443, 22, 23, 8080, 7547, 3389, 21, 25, 8443, 102, 502};
     static const uint32_t udp_cum[] = {25, 40, 52, 64, 72, 82, 100}; /* TT_SIM_UDP_* order */
 
@@ -181,9 +191,7 @@ static void shape_source(tt_sim_source *s, tt_sim_rng *r)
         s->variant = (uint8_t)tt_sim_rng_pick_cumulative(r, udp_cum, TT_SIM_UDP_SERVICE_COUNT);
         s->sport = (uint16_t)tt_sim_rng_range(r, 1024, 65535);
         break;
-    case TT_SIM_VICTIM:
-        s->variant = tt_sim_rng_below(r, 10) < 8 ? TT_SIM_OS_LINUX : TT_SIM_OS_WINDOWS;
-        break;
+    case TT_SIM_VICTIM: s->variant = tt_sim_rng_below(r, 10) < 8 ? TT_SIM_OS_LINUX : TT_SIM_OS_WINDOWS; break;
     default: break;
     }
 }
@@ -211,13 +219,12 @@ static tt_status make_source(tt_sim_population *pop, tt_sim_rng *r, const char *
     s->weight = (float)tt_sim_rng_pareto(r, POP_PARETO_ALPHA, POP_PARETO_CAP);
     s->last_day = INT32_MAX;
     s->in_use = true;
-    pop->created++;
     *index_out = index;
     return TT_OK;
 }
 
-tt_status tt_sim_population_add_fixed(tt_sim_population *pop, tt_sim_rng *r, const char *cc,
-                                      int family, tt_sim_behaviour behaviour, uint32_t *index_out)
+tt_status tt_sim_population_add_fixed(tt_sim_population *pop, tt_sim_rng *r, const char *cc, int family,
+                                      tt_sim_behaviour behaviour, uint32_t *index_out)
 {
     if (!tt_sim_geo_has(pop->geo, cc, family))
         return TT_ERR_NOTFOUND;
@@ -252,8 +259,8 @@ static tt_status add_bot(tt_sim_population *pop, tt_sim_rng *r, tt_sim_group g, 
     return TT_OK;
 }
 
-tt_status tt_sim_population_new(tt_sim_geo *geo, uint64_t seed, uint32_t days,
-                                uint32_t active_target, tt_sim_population **out)
+tt_status tt_sim_population_new(tt_sim_geo *geo, uint64_t seed, uint32_t days, uint32_t active_target,
+                                tt_sim_population **out)
 {
     *out = NULL;
     tt_sim_population *pop = calloc(1, sizeof *pop);
@@ -325,8 +332,8 @@ tt_status tt_sim_population_begin_day(tt_sim_population *pop, uint32_t day)
      * retired at each group's turnover rate. */
     for (int g = 0; g < TT_SIM_GROUP_COUNT; g++) {
         double target = pop->active_target * group_model[g].bot_share;
-        uint32_t arrivals = day == 0 ? (uint32_t)(target + 0.5)
-                                     : tt_sim_rng_poisson(r, target / group_model[g].lifetime);
+        uint32_t arrivals =
+            day == 0 ? (uint32_t)(target + 0.5) : tt_sim_rng_poisson(r, target / group_model[g].lifetime);
         if (pop->group_active[g] + arrivals < POP_GROUP_MIN)
             arrivals = POP_GROUP_MIN - pop->group_active[g];
         for (uint32_t k = 0; k < arrivals; k++) {
@@ -360,8 +367,7 @@ tt_status tt_sim_population_begin_day(tt_sim_population *pop, uint32_t day)
     return cum > 0 ? TT_OK : TT_ERR_NOTFOUND;
 }
 
-uint32_t tt_sim_population_draw_group(const tt_sim_population *pop, tt_sim_rng *r,
-                                      tt_sim_group group)
+uint32_t tt_sim_population_draw_group(const tt_sim_population *pop, tt_sim_rng *r, tt_sim_group group)
 {
     const group_state *gs = &pop->groups[group];
     if (gs->n == 0)
@@ -380,5 +386,3 @@ tt_sim_source *tt_sim_population_source(tt_sim_population *pop, uint32_t index)
 {
     return &pop->sources[index];
 }
-
-uint64_t tt_sim_population_created(const tt_sim_population *pop) { return pop->created; }

@@ -51,7 +51,7 @@ enum {
     TT_SIM_UDP_MEMCACHED,
     TT_SIM_UDP_NETIS,
     TT_SIM_UDP_SIP,
-    TT_SIM_UDP_SERVICE_COUNT, /* services bots draw from */
+    TT_SIM_UDP_SERVICE_COUNT,                     /* services bots draw from */
     TT_SIM_UDP_BACNET = TT_SIM_UDP_SERVICE_COUNT, /* Who-Is: the ICS history event only */
 };
 
@@ -84,8 +84,7 @@ typedef struct tt_sim_population tt_sim_population;
 
 /* active_target: bots active on an average day. */
 TT_MUST_CHECK tt_status tt_sim_population_new(tt_sim_geo *geo, uint64_t seed, uint32_t days,
-                                              uint32_t active_target,
-                                              tt_sim_population **out);
+                                              uint32_t active_target, tt_sim_population **out);
 void tt_sim_population_free(tt_sim_population *pop);
 
 /* Which mix of countries a new source comes from. */
@@ -97,15 +96,13 @@ typedef enum tt_sim_mix {
 } tt_sim_mix;
 
 /* Picks a country with a pool for `family` from `mix`. */
-const char *tt_sim_population_pick_country(tt_sim_population *pop, tt_sim_rng *r, tt_sim_mix mix,
-                                           int family);
+const char *tt_sim_population_pick_country(tt_sim_population *pop, tt_sim_rng *r, tt_sim_mix mix, int family);
 
 /* Adds a source that lives for the whole period (events, victims) with the
  * given country and behaviour; attributes not given are drawn from r.
  * Returns TT_ERR_NOTFOUND when there is no pool for cc. */
-TT_MUST_CHECK tt_status tt_sim_population_add_fixed(tt_sim_population *pop, tt_sim_rng *r,
-                                                    const char *cc, int family,
-                                                    tt_sim_behaviour behaviour,
+TT_MUST_CHECK tt_status tt_sim_population_add_fixed(tt_sim_population *pop, tt_sim_rng *r, const char *cc,
+                                                    int family, tt_sim_behaviour behaviour,
                                                     uint32_t *index_out);
 
 /* Retires bots whose lifetime ended, adds the day's arrivals, rebuilds the
@@ -116,13 +113,9 @@ TT_MUST_CHECK tt_status tt_sim_population_begin_day(tt_sim_population *pop, uint
  * of that group by weight. */
 uint32_t tt_sim_population_draw(const tt_sim_population *pop, tt_sim_rng *r);
 /* A bot of one group (falls back to any group when it is empty today). */
-uint32_t tt_sim_population_draw_group(const tt_sim_population *pop, tt_sim_rng *r,
-                                      tt_sim_group group);
+uint32_t tt_sim_population_draw_group(const tt_sim_population *pop, tt_sim_rng *r, tt_sim_group group);
 
 /* Borrowed; valid until the next begin_day / add_fixed. */
 tt_sim_source *tt_sim_population_source(tt_sim_population *pop, uint32_t index);
-
-/* Bots created so far (for the progress line and the truth). */
-uint64_t tt_sim_population_created(const tt_sim_population *pop);
 
 #endif

@@ -37,7 +37,10 @@ void tt_sim_rng_seed(tt_sim_rng *r, uint64_t seed, uint64_t purpose, uint64_t in
 /* Seeds from one 64-bit value (a packet's own seed). */
 void tt_sim_rng_seed1(tt_sim_rng *r, uint64_t value);
 
-static inline uint64_t tt_sim_rng_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t tt_sim_rng_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 static inline uint64_t tt_sim_rng_next(tt_sim_rng *r)
 {

@@ -34,10 +34,10 @@ typedef struct tt_sim_sensor {
     const char *file;
     tt_sim_file_format format;
     int linktype;
-    bool vlan_tags;  /* some frames carry 802.1Q / QinQ tags */
-    double share;    /* of IPv4 traffic */
-    double v6_share; /* of IPv6 traffic */
-    uint8_t mac[6];  /* the sensor's own interface */
+    bool vlan_tags;             /* some frames carry 802.1Q / QinQ tags */
+    uint16_t share_permille;    /* of IPv4 traffic */
+    uint16_t v6_share_permille; /* of IPv6 traffic (sensors with an IPv6 prefix) */
+    uint8_t mac[6];             /* the sensor's own interface */
     uint8_t router_mac[6];
     uint32_t router_v4; /* gateway that asks ARP questions (outside every sensor prefix) */
 } tt_sim_sensor;
@@ -49,8 +49,5 @@ extern const tt_sim_sensor tt_sim_sensors[TT_SIM_SENSOR_COUNT];
 /* Addresses that belong to no sensor (for "unassigned" frames). */
 #define TT_SIM_UNASSIGNED_V4_A 0xc00002c8u /* 192.0.2.200 .. +55 */
 #define TT_SIM_UNASSIGNED_V4_B 0xc63364c0u /* 198.51.100.192/26 */
-
-/* True when `a` falls in any sensor prefix. */
-bool tt_sim_sensor_owns(const tt_addr *a);
 
 #endif

@@ -65,8 +65,7 @@ static tt_status make_dirs(const char *dir, char *err, size_t errlen)
     return TT_OK;
 }
 
-static tt_status join(char *out, size_t outlen, const char *dir, const char *name, char *err,
-                      size_t errlen)
+static tt_status join(char *out, size_t outlen, const char *dir, const char *name, char *err, size_t errlen)
 {
     int n = snprintf(out, outlen, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= outlen) {
@@ -108,8 +107,8 @@ static void progress(const tt_sim_options *opt, uint32_t day, uint32_t hour, uin
 {
     if (!opt->progress)
         return;
-    fprintf(stderr, "\rteiten simulate: day %u/%u %02u:00, %" PRIu64 " frames ", day + 1, opt->days,
-            hour, frames);
+    fprintf(stderr, "\rteiten simulate: day %u/%u %02u:00, %" PRIu64 " frames ", day + 1, opt->days, hour,
+            frames);
     fflush(stderr);
 }
 
@@ -139,8 +138,9 @@ tt_status tt_simulate_run(const tt_sim_options *opt, char *err, size_t errlen)
         goto cleanup;
     }
     if ((st = tt_sim_plan_new(pop, opt->seed, opt->start_day, opt->days, opt->rate, &plan)) != TT_OK) {
-        snprintf(err, errlen, st == TT_ERR_NOTFOUND ? "location database has no usable countries"
-                                                    : "out of memory while planning");
+        snprintf(err, errlen,
+                 st == TT_ERR_NOTFOUND ? "location database has no usable countries"
+                                       : "out of memory while planning");
         goto cleanup;
     }
     if ((st = tt_sim_truth_init(&truth, opt->days)) != TT_OK) {
@@ -154,15 +154,15 @@ tt_status tt_simulate_run(const tt_sim_options *opt, char *err, size_t errlen)
         goto cleanup;
     if (opt->one_file) {
         if ((st = join(path, sizeof path, opt->out_dir, "telescope.pcap", err, errlen)) != TT_OK ||
-            (st = tt_sim_writer_open(path, TT_SIM_FORMAT_PCAP, TT_SIM_LINK_ETHERNET, "eth0",
-                                     &writers[0], err, errlen)) != TT_OK)
+            (st = tt_sim_writer_open(path, TT_SIM_FORMAT_PCAP, TT_SIM_LINK_ETHERNET, "eth0", &writers[0], err,
+                                     errlen)) != TT_OK)
             goto cleanup;
     } else {
         for (int i = 0; i < TT_SIM_SENSOR_COUNT; i++) {
             const tt_sim_sensor *s = &tt_sim_sensors[i];
             if ((st = join(path, sizeof path, opt->out_dir, s->file, err, errlen)) != TT_OK ||
-                (st = tt_sim_writer_open(path, s->format, s->linktype, s->name, &writers[i], err,
-                                         errlen)) != TT_OK)
+                (st = tt_sim_writer_open(path, s->format, s->linktype, s->name, &writers[i], err, errlen)) !=
+                    TT_OK)
                 goto cleanup;
         }
     }
@@ -182,14 +182,16 @@ tt_status tt_simulate_run(const tt_sim_options *opt, char *err, size_t errlen)
     em->truth = &truth;
     em->detail = detail;
     em->one_file = opt->one_file;
+    em->out_dir = opt->out_dir;
     for (int i = 0; i < TT_SIM_SENSOR_COUNT; i++)
         em->writers[i] = opt->one_file ? writers[0] : writers[i];
     em->period_start_us = (uint64_t)opt->start_day * TT_SIM_DAY_US;
 
     for (uint32_t day = 0; day < opt->days; day++) {
         if ((st = tt_sim_population_begin_day(pop, day)) != TT_OK) {
-            snprintf(err, errlen, st == TT_ERR_NOTFOUND ? "location database has no usable countries"
-                                                        : "out of memory in the bot population");
+            snprintf(err, errlen,
+                     st == TT_ERR_NOTFOUND ? "location database has no usable countries"
+                                           : "out of memory in the bot population");
             goto cleanup;
         }
         for (uint32_t hour = 0; hour < 24; hour++) {

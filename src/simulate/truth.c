@@ -161,8 +161,8 @@ static const char *event_name(tt_sim_event_kind kind)
 static tt_status json_events(tt_buf *b, const tt_sim_truth *t, const tt_sim_plan *plan,
                              tt_sim_population *pop, int32_t start_day)
 {
-    static const tt_sim_event_kind order[] = {TT_SIM_EVENT_BURST, TT_SIM_EVENT_RISE,
-                                              TT_SIM_EVENT_RAMP, TT_SIM_EVENT_SINGLE};
+    static const tt_sim_event_kind order[] = {TT_SIM_EVENT_BURST, TT_SIM_EVENT_RISE, TT_SIM_EVENT_RAMP,
+                                              TT_SIM_EVENT_SINGLE};
     tt_status st = append_text(b, "\"events\":[");
     bool first = true;
     for (size_t i = 0; st == TT_OK && i < sizeof order / sizeof order[0]; i++) {
@@ -200,8 +200,8 @@ static tt_status json_events(tt_buf *b, const tt_sim_truth *t, const tt_sim_plan
                                    "],\"start\":\"%s\",\"end\":\"%s\",\"sessions\":%u,"
                                    "\"packets\":%" PRIu64 ",\"daily\":",
                                    date_text(start_day + (int32_t)h->first_day, d0, sizeof d0),
-                                   date_text(start_day + (int32_t)h->last_day, d1, sizeof d1),
-                                   h->n_sessions, t->event_packets[TT_SIM_EVENT_HISTORY]);
+                                   date_text(start_day + (int32_t)h->last_day, d1, sizeof d1), h->n_sessions,
+                                   t->event_packets[TT_SIM_EVENT_HISTORY]);
             if (st == TT_OK)
                 st = json_daily(b, t->event_daily[TT_SIM_EVENT_HISTORY], t->days);
             if (st == TT_OK)
@@ -228,8 +228,8 @@ static tt_status json_countries(tt_buf *b, const tt_sim_truth *t)
         if (best < 0)
             break;
         used[best] = true;
-        st = tt_buf_printf(b, "%s\"%c%c\":%" PRIu64, first ? "" : ",", 'A' + best / 26,
-                           'A' + best % 26, t->countries[best]);
+        st = tt_buf_printf(b, "%s\"%c%c\":%" PRIu64, first ? "" : ",", 'A' + best / 26, 'A' + best % 26,
+                           t->countries[best]);
         first = false;
     }
     if (st == TT_OK)
@@ -237,19 +237,18 @@ static tt_status json_countries(tt_buf *b, const tt_sim_truth *t)
     return st;
 }
 
-tt_status tt_sim_truth_write_json(const tt_sim_truth *t, const tt_sim_plan *plan,
-                                  tt_sim_population *pop, const tt_sim_options *opt,
-                                  const char *path, char *err, size_t errlen)
+tt_status tt_sim_truth_write_json(const tt_sim_truth *t, const tt_sim_plan *plan, tt_sim_population *pop,
+                                  const tt_sim_options *opt, const char *path, char *err, size_t errlen)
 {
     tt_buf b;
     tt_buf_init(&b, 0);
     char start[16];
-    tt_status st = tt_buf_printf(&b,
-                                 "{\"generator\":\"teiten simulate\",\"seed\":%" PRIu64
-                                 ",\"start\":\"%s\",\"days\":%u,\"rate\":%" PRIu64
-                                 ",\"one_file\":%s,\n\"sensors\":[",
-                                 opt->seed, date_text(opt->start_day, start, sizeof start),
-                                 opt->days, opt->rate, opt->one_file ? "true" : "false");
+    tt_status st =
+        tt_buf_printf(&b,
+                      "{\"generator\":\"teiten simulate\",\"seed\":%" PRIu64
+                      ",\"start\":\"%s\",\"days\":%u,\"rate\":%" PRIu64 ",\"one_file\":%s,\n\"sensors\":[",
+                      opt->seed, date_text(opt->start_day, start, sizeof start), opt->days, opt->rate,
+                      opt->one_file ? "true" : "false");
     for (int i = 0; st == TT_OK && i < TT_SIM_SENSOR_COUNT; i++) {
         const tt_sim_sensor *s = &tt_sim_sensors[i];
         st = tt_buf_printf(&b, "%s\n{\"name\":", i ? "," : "");
@@ -279,34 +278,31 @@ tt_status tt_sim_truth_write_json(const tt_sim_truth *t, const tt_sim_plan *plan
         if (st == TT_OK)
             st = tt_buf_printf(&b, ",\"format\":\"%s\",\"linktype\":%d,\"frames\":%" PRIu64 "}",
                                opt->one_file || s->format == TT_SIM_FORMAT_PCAP ? "pcap" : "pcapng",
-                               opt->one_file ? TT_SIM_LINK_ETHERNET : s->linktype,
-                               t->sensor_frames[i]);
+                               opt->one_file ? TT_SIM_LINK_ETHERNET : s->linktype, t->sensor_frames[i]);
     }
     if (st == TT_OK)
         st = tt_buf_printf(&b,
                            "],\n\"frames\":%" PRIu64 ",\n\"outcomes\":{\"ok\":%" PRIu64
-                           ",\"fragment\":%" PRIu64 ",\"truncated\":%" PRIu64
-                           ",\"malformed\":%" PRIu64 ",\"not_ip\":%" PRIu64
-                           ",\"unassigned\":%" PRIu64 "},\n\"packets\":%" PRIu64
+                           ",\"fragment\":%" PRIu64 ",\"truncated\":%" PRIu64 ",\"malformed\":%" PRIu64
+                           ",\"not_ip\":%" PRIu64 ",\"unassigned\":%" PRIu64 "},\n\"packets\":%" PRIu64
                            ",\"ipv4\":%" PRIu64 ",\"ipv6\":%" PRIu64 ",\n",
                            t->frames, t->outcomes[TT_SIM_OUT_OK], t->outcomes[TT_SIM_OUT_FRAGMENT],
                            t->outcomes[TT_SIM_OUT_TRUNCATED], t->outcomes[TT_SIM_OUT_MALFORMED],
-                           t->outcomes[TT_SIM_OUT_NOT_IP], t->outcomes[TT_SIM_OUT_UNASSIGNED],
-                           t->packets, t->v4_packets, t->v6_packets);
+                           t->outcomes[TT_SIM_OUT_NOT_IP], t->outcomes[TT_SIM_OUT_UNASSIGNED], t->packets,
+                           t->v4_packets, t->v6_packets);
     if (st == TT_OK)
-        st = tt_buf_printf(&b,
-                           "\"protocols\":{\"tcp\":%" PRIu64 ",\"udp\":%" PRIu64 ",\"icmp\":%" PRIu64
-                           ",\"icmp6\":%" PRIu64 "},\n"
-                           "\"tools\":{\"mirai\":%" PRIu64 ",\"masscan\":%" PRIu64 ",\"zmap\":%" PRIu64
-                           ",\"nmap\":%" PRIu64 ",\"generic_syn\":%" PRIu64 ",\"other\":%" PRIu64 "},\n"
-                           "\"backscatter\":{\"synack\":%" PRIu64 ",\"rst\":%" PRIu64
-                           ",\"icmp_error\":%" PRIu64 "},\n",
-                           t->protocols[0], t->protocols[1], t->protocols[2], t->protocols[3],
-                           t->tools[TT_SIM_TOOL_MIRAI], t->tools[TT_SIM_TOOL_MASSCAN],
-                           t->tools[TT_SIM_TOOL_ZMAP], t->tools[TT_SIM_TOOL_NMAP],
-                           t->tools[TT_SIM_TOOL_GENERIC_SYN], t->tools[TT_SIM_TOOL_OTHER],
-                           t->backscatter[TT_SIM_TRUTH_SYNACK], t->backscatter[TT_SIM_TRUTH_RST],
-                           t->backscatter[TT_SIM_TRUTH_ICMP_ERROR]);
+        st = tt_buf_printf(
+            &b,
+            "\"protocols\":{\"tcp\":%" PRIu64 ",\"udp\":%" PRIu64 ",\"icmp\":%" PRIu64 ",\"icmp6\":%" PRIu64
+            "},\n"
+            "\"tools\":{\"mirai\":%" PRIu64 ",\"masscan\":%" PRIu64 ",\"zmap\":%" PRIu64 ",\"nmap\":%" PRIu64
+            ",\"generic_syn\":%" PRIu64 ",\"other\":%" PRIu64 "},\n"
+            "\"backscatter\":{\"synack\":%" PRIu64 ",\"rst\":%" PRIu64 ",\"icmp_error\":%" PRIu64 "},\n",
+            t->protocols[0], t->protocols[1], t->protocols[2], t->protocols[3], t->tools[TT_SIM_TOOL_MIRAI],
+            t->tools[TT_SIM_TOOL_MASSCAN], t->tools[TT_SIM_TOOL_ZMAP], t->tools[TT_SIM_TOOL_NMAP],
+            t->tools[TT_SIM_TOOL_GENERIC_SYN], t->tools[TT_SIM_TOOL_OTHER],
+            t->backscatter[TT_SIM_TRUTH_SYNACK], t->backscatter[TT_SIM_TRUTH_RST],
+            t->backscatter[TT_SIM_TRUTH_ICMP_ERROR]);
     if (st == TT_OK)
         st = json_countries(&b, t);
     if (st == TT_OK)
@@ -323,8 +319,7 @@ tt_status tt_sim_truth_write_json(const tt_sim_truth *t, const tt_sim_plan *plan
     return st;
 }
 
-tt_status tt_sim_truth_write_sensors(const tt_sim_options *opt, const char *path, char *err,
-                                     size_t errlen)
+tt_status tt_sim_truth_write_sensors(const tt_sim_options *opt, const char *path, char *err, size_t errlen)
 {
     tt_buf b;
     tt_buf_init(&b, 0);

@@ -78,11 +78,10 @@ void tt_sim_truth_add(tt_sim_truth *t, const tt_sim_record *r);
 
 /* Writes DIR/truth.json. */
 TT_MUST_CHECK tt_status tt_sim_truth_write_json(const tt_sim_truth *t, const tt_sim_plan *plan,
-                                                tt_sim_population *pop,
-                                                const tt_sim_options *opt, const char *path,
-                                                char *err, size_t errlen);
+                                                tt_sim_population *pop, const tt_sim_options *opt,
+                                                const char *path, char *err, size_t errlen);
 /* Writes DIR/sensors.conf in teiten's configuration format. */
-TT_MUST_CHECK tt_status tt_sim_truth_write_sensors(const tt_sim_options *opt, const char *path,
-                                                   char *err, size_t errlen);
+TT_MUST_CHECK tt_status tt_sim_truth_write_sensors(const tt_sim_options *opt, const char *path, char *err,
+                                                   size_t errlen);
 
 #endif

@@ -78,15 +78,16 @@ tt_status tt_sim_detail_open(const char *path, tt_sim_detail **out, char *err, s
         free(d);
         return TT_ERR_IO;
     }
-    static const char header[] = "hour\tsensor\tsrc\tcc\tproto\tport\ticmp_type\tpackets\tbytes\tfirst\tlast\n";
+    static const char header[] =
+        "hour\tsensor\tsrc\tcc\tproto\tport\ticmp_type\tpackets\tbytes\tfirst\tlast\n";
     if (fwrite(header, 1, sizeof header - 1, d->file) != sizeof header - 1)
         d->error = errno ? errno : EIO;
     *out = d;
     return TT_OK;
 }
 
-static uint64_t row_hash(const tt_addr *src, uint32_t hour, int32_t port, int16_t icmp_type,
-                         uint8_t proto, uint8_t sensor)
+static uint64_t row_hash(const tt_addr *src, uint32_t hour, int32_t port, int16_t icmp_type, uint8_t proto,
+                         uint8_t sensor)
 {
     uint64_t a, b;
     memcpy(&a, src->bytes, 8);
@@ -122,8 +123,8 @@ static tt_status grow(tt_sim_detail *d)
 }
 
 tt_status tt_sim_detail_add(tt_sim_detail *d, uint32_t hour, uint8_t sensor, const tt_addr *src,
-                            const char *cc, uint8_t proto, int32_t port, int16_t icmp_type,
-                            uint32_t bytes, int64_t ts_sec)
+                            const char *cc, uint8_t proto, int32_t port, int16_t icmp_type, uint32_t bytes,
+                            int64_t ts_sec)
 {
     if ((d->n + 1) * 10 > d->cap * 7) {
         tt_status st = grow(d);

@@ -219,8 +219,8 @@ static tt_status grow_rows(tt_detail_row **rows, size_t *cap, size_t need)
     return TT_OK;
 }
 
-tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_detail_row **rows,
-                            size_t *n, size_t *cap)
+static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, bool keys_only,
+                                tt_detail_row **rows, size_t *n, size_t *cap)
 {
     *n = 0;
     if (len < 1 || data[0] != SEGMENT_VERSION)
@@ -285,6 +285,16 @@ tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_de
         for (uint64_t k = 0; k < count; k++, r++) {
             tt_detail_row *row = &(*rows)[r];
             uint64_t delta = tt_cursor_varint(&col[3]);
+            if (keys_only) {
+                if ((k > 0 && delta == 0) || delta > (1u << 25) || service + delta > (1u << 25))
+                    goto cleanup;
+                service += (tt_service)delta;
+                memset(row, 0, sizeof *row);
+                row->src = src;
+                row->cc = (tt_cc)(cc_hi << 8 | cc_lo);
+                row->service = service;
+                continue;
+            }
             uint64_t packets = tt_cursor_varint(&col[4]) + 1;
             uint64_t bytes = tt_cursor_varint(&col[5]);
             uint64_t first = tt_cursor_varint(&col[6]);
@@ -302,7 +312,7 @@ tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_de
             row->last = row->first + (uint32_t)span;
         }
     }
-    for (int c = 0; c < COLUMN_COUNT; c++)
+    for (int c = 0; c < (keys_only ? 4 : COLUMN_COUNT); c++)
         if (col[c].failed || tt_cursor_left(&col[c]) != 0)
             goto cleanup;
     if (r != nrows)
@@ -316,6 +326,17 @@ tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_de
 cleanup:
     free(body);
     return st;
+}
+
+tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_detail_row **rows,
+                            size_t *n, size_t *cap)
+{
+    return segment_decode(data, len, hour, false, rows, n, cap);
+}
+
+tt_status tt_segment_decode_keys(const uint8_t *data, size_t len, tt_detail_row **rows, size_t *n, size_t *cap)
+{
+    return segment_decode(data, len, 0, true, rows, n, cap);
 }
 
 tt_status tt_segment_merge(const tt_detail_row *a, size_t na, const tt_detail_row *b, size_t nb,
@@ -346,4 +367,119 @@ tt_status tt_segment_merge(const tt_detail_row *a, size_t na, const tt_detail_ro
     }
     *n = k;
     return TT_OK;
+}
+
+#define TOTALS_VERSION 1
+
+tt_status tt_totals_encode(const tt_total *services, size_t nservices, const tt_total *countries,
+                           size_t ncountries, tt_buf *out)
+{
+    tt_buf_reset(out);
+    tt_status st = tt_buf_reserve(out, 1 + 2 * TT_VARINT_MAX + (nservices + ncountries) * 3 * TT_VARINT_MAX);
+    if (st != TT_OK)
+        return st;
+    tt_buf_put_u8_unchecked(out, TOTALS_VERSION);
+    const tt_total *lists[2] = {services, countries};
+    size_t counts[2] = {nservices, ncountries};
+    for (int l = 0; l < 2; l++) {
+        tt_buf_put_varint_unchecked(out, counts[l]);
+        uint32_t prev = 0;
+        for (size_t i = 0; i < counts[l]; i++) {
+            if (i > 0 && lists[l][i].key <= prev)
+                return TT_ERR_USAGE;
+            tt_buf_put_varint_unchecked(out, lists[l][i].key - prev);
+            tt_buf_put_varint_unchecked(out, lists[l][i].packets);
+            tt_buf_put_varint_unchecked(out, lists[l][i].bytes);
+            prev = lists[l][i].key;
+        }
+    }
+    return TT_OK;
+}
+
+tt_status tt_totals_walk(const uint8_t *data, size_t len, bool countries, tt_total_fn fn, void *ctx)
+{
+    tt_cursor c;
+    tt_cursor_init(&c, data, len);
+    if (tt_cursor_u8(&c) != TOTALS_VERSION)
+        return TT_ERR_FORMAT;
+    for (int l = 0; l < 2; l++) {
+        uint64_t count = tt_cursor_varint(&c);
+        if (c.failed || count > len)
+            return TT_ERR_FORMAT;
+        uint64_t key = 0;
+        for (uint64_t i = 0; i < count; i++) {
+            tt_total t;
+            key += tt_cursor_varint(&c);
+            t.packets = tt_cursor_varint(&c);
+            t.bytes = tt_cursor_varint(&c);
+            if (c.failed || key > UINT32_MAX)
+                return TT_ERR_FORMAT;
+            t.key = (uint32_t)key;
+            if (l == (countries ? 1 : 0)) {
+                tt_status st = fn(ctx, &t);
+                if (st != TT_OK)
+                    return st;
+            }
+        }
+        if (l == (countries ? 1 : 0))
+            return TT_OK;
+    }
+    return TT_OK;
+}
+
+static int total_cmp(const void *a, const void *b)
+{
+    const tt_total *ta = a, *tb = b;
+    return (ta->key > tb->key) - (ta->key < tb->key);
+}
+
+/* Sums rows into totals keyed by key_of(row), sorted by key. */
+static tt_status sum_by(const tt_detail_row *rows, size_t n, bool by_country, tt_total **out, size_t *nout)
+{
+    size_t slots = 64;
+    while (slots < n * 2)
+        slots *= 2;
+    tt_total *table = calloc(slots, sizeof *table);
+    if (table == NULL)
+        return TT_ERR_NOMEM;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* Shifted by one so that 0 can mark an empty slot (a fragment of
+         * protocol 0 has service 0). */
+        uint32_t key = (by_country ? rows[i].cc : rows[i].service) + 1;
+        size_t s = (size_t)(key * 0x9e3779b1u) & (slots - 1);
+        while (table[s].key != 0 && table[s].key != key)
+            s = (s + 1) & (slots - 1);
+        if (table[s].key == 0) {
+            table[s].key = key;
+            used++;
+        }
+        table[s].packets += rows[i].packets;
+        table[s].bytes += rows[i].bytes;
+    }
+    size_t k = 0;
+    for (size_t s = 0; s < slots; s++) {
+        if (table[s].key != 0) {
+            table[k] = table[s];
+            table[k++].key--;
+        }
+    }
+    qsort(table, k, sizeof *table, total_cmp);
+    *out = table;
+    *nout = used;
+    return TT_OK;
+}
+
+tt_status tt_totals_from_rows(const tt_detail_row *rows, size_t n, tt_buf *out)
+{
+    tt_total *services = NULL, *countries = NULL;
+    size_t ns = 0, nc = 0;
+    tt_status st = sum_by(rows, n, false, &services, &ns);
+    if (st == TT_OK)
+        st = sum_by(rows, n, true, &countries, &nc);
+    if (st == TT_OK)
+        st = tt_totals_encode(services, ns, countries, nc, out);
+    free(services);
+    free(countries);
+    return st;
 }

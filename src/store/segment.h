@@ -68,6 +68,11 @@ TT_MUST_CHECK tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, i
 TT_MUST_CHECK tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour,
                                           tt_detail_row **rows, size_t *n, size_t *cap);
 
+/* Same, but fills only src, service and cc (packets, bytes, first and last
+ * are left 0): what distinct-source counting needs, at a fraction of the cost. */
+TT_MUST_CHECK tt_status tt_segment_decode_keys(const uint8_t *data, size_t len, tt_detail_row **rows,
+                                               size_t *n, size_t *cap);
+
 /* True if the source may be in the segment (false positives ~2 %). */
 bool tt_bloom_may_contain(const uint8_t *bloom, size_t len, const tt_addr *src);
 
@@ -76,5 +81,24 @@ TT_MUST_CHECK tt_status tt_segment_merge(const tt_detail_row *a, size_t na, cons
                                          size_t nb, tt_detail_row **out, size_t *n, size_t *cap);
 
 int tt_detail_row_cmp(const tt_detail_row *a, const tt_detail_row *b);
+
+
+/* Totals of one sensor-hour by destination key and by source country, kept
+ * beside its segment: rankings read these few kilobytes per sensor-hour
+ * instead of thousands of rollup rows. Keys: a tt_service, or a tt_cc. */
+typedef struct tt_total {
+    uint32_t key;
+    uint64_t packets, bytes;
+} tt_total;
+
+/* Both arrays sorted by key, without duplicates. Replaces out's content. */
+TT_MUST_CHECK tt_status tt_totals_encode(const tt_total *services, size_t nservices, const tt_total *countries,
+                                         size_t ncountries, tt_buf *out);
+typedef tt_status (*tt_total_fn)(void *ctx, const tt_total *total);
+/* Calls fn for each service total (countries false) or country total. */
+TT_MUST_CHECK tt_status tt_totals_walk(const uint8_t *data, size_t len, bool countries, tt_total_fn fn,
+                                       void *ctx);
+/* Computes the totals of sorted detail rows into out. */
+TT_MUST_CHECK tt_status tt_totals_from_rows(const tt_detail_row *rows, size_t n, tt_buf *out);
 
 #endif

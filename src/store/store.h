@@ -120,9 +120,14 @@ typedef struct tt_store_ops {
     tt_status (*scan_rollup)(tt_store *store, const tt_rollup_filter *filter, unsigned group,
                              tt_rollup_fn fn, void *ctx);
     /* Segments in the filter's range; with `only_src`, only those whose Bloom
-     * filter may hold it. */
+     * filter may hold it. keys_only: rows carry only src, service and cc. */
     tt_status (*scan_segments)(tt_store *store, const tt_rollup_filter *filter,
-                               const tt_addr *only_src, tt_segment_fn fn, void *ctx);
+                               const tt_addr *only_src, bool keys_only, tt_segment_fn fn, void *ctx);
+    /* Per sensor-hour totals by port (group TT_GROUP_PORT, with ICMP type) or
+     * by country (TT_GROUP_CC), as rows with hour and sensor set; the
+     * filter's port and country are not applied. */
+    tt_status (*scan_totals)(tt_store *store, const tt_rollup_filter *filter, unsigned group,
+                             tt_rollup_fn fn, void *ctx);
     tt_status (*files)(tt_store *store, tt_file_fn fn, void *ctx);
     tt_status (*outcome_totals)(tt_store *store, uint64_t totals[TT_OUTCOME_COUNT]);
     /* Smallest and largest hour with data; TT_ERR_NOTFOUND when empty. */

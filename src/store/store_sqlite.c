@@ -20,7 +20,7 @@ typedef struct sqlite_store {
     sqlite3 *db;
     char error[512];
     sqlite3_stmt *segment_get, *segment_insert, *segment_update, *rollup_delete, *rollup_insert;
-    tt_buf data, bloom;
+    tt_buf data, bloom, totals;
     tt_detail_row *old_rows, *merged_rows;
     size_t old_cap, merged_cap;
 } sqlite_store;
@@ -71,6 +71,8 @@ static const char *const schema_migrations[] = {
     "  bloom BLOB NOT NULL,"
     "  data BLOB NOT NULL,"
     "  UNIQUE(hour, sensor));",
+    /* 1 → 2: per sensor-hour totals by port and by country (filled below) */
+    "ALTER TABLE segments ADD COLUMN totals BLOB;",
 };
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
 
@@ -101,6 +103,42 @@ static tt_status prepare(sqlite_store *s, const char *sql, sqlite3_stmt **stmt)
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
         return db_fail(s, "prepare");
     return TT_OK;
+}
+
+/* Schema 2 keeps per sensor-hour totals: derive them for stores written before. */
+static tt_status fill_totals(sqlite_store *s)
+{
+    sqlite3_stmt *select = NULL, *update = NULL;
+    tt_detail_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    tt_status st = TT_OK;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, hour, data FROM segments WHERE totals IS NULL", -1, &select,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "UPDATE segments SET totals=?2 WHERE id=?1", -1, &update, NULL) != SQLITE_OK) {
+        st = db_fail(s, "migration to schema 2");
+        goto cleanup;
+    }
+    while (st == TT_OK && sqlite3_step(select) == SQLITE_ROW) {
+        st = tt_segment_decode(sqlite3_column_blob(select, 2), (size_t)sqlite3_column_bytes(select, 2),
+                               sqlite3_column_int64(select, 1), &rows, &n, &cap);
+        if (st == TT_OK)
+            st = tt_totals_from_rows(rows, n, &s->totals);
+        if (st != TT_OK) {
+            snprintf(s->error, sizeof s->error, "migration to schema 2: segment %lld: %s",
+                     (long long)sqlite3_column_int64(select, 0), tt_strerror(st));
+            break;
+        }
+        sqlite3_bind_int64(update, 1, sqlite3_column_int64(select, 0));
+        sqlite3_bind_blob(update, 2, s->totals.data, (int)s->totals.len, SQLITE_STATIC);
+        if (sqlite3_step(update) != SQLITE_DONE)
+            st = db_fail(s, "migration to schema 2");
+        sqlite3_reset(update);
+    }
+cleanup:
+    sqlite3_finalize(select);
+    sqlite3_finalize(update);
+    free(rows);
+    return st;
 }
 
 static tt_status migrate(sqlite_store *s, bool writable)
@@ -135,6 +173,8 @@ static tt_status migrate(sqlite_store *s, bool writable)
         return st;
     for (int v = version; v < SCHEMA_VERSION && st == TT_OK; v++)
         st = exec_sql(s, schema_migrations[v]);
+    if (st == TT_OK && version >= 1 && version < 2)
+        st = fill_totals(s);
     if (st == TT_OK) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
@@ -162,6 +202,7 @@ static void sqlite_close(tt_store *store)
     sqlite3_close(s->db);
     tt_buf_free(&s->data);
     tt_buf_free(&s->bloom);
+    tt_buf_free(&s->totals);
     free(s->old_rows);
     free(s->merged_rows);
     free(s);
@@ -177,6 +218,7 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
     s->base.ops = &tt_store_sqlite_ops;
     tt_buf_init(&s->data, 0);
     tt_buf_init(&s->bloom, 0);
+    tt_buf_init(&s->totals, 0);
     int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
     tt_status st = TT_ERR_DB;
     if (sqlite3_open_v2(location, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -198,9 +240,9 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
     if ((st = prepare(s, "SELECT id, data FROM segments WHERE hour=?1 AND sensor=?2", &s->segment_get)))
         goto fail;
     if (writable) {
-        if ((st = prepare(s, "INSERT INTO segments(hour, sensor, nrows, nsources, bloom, data) "
-                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s->segment_insert)) ||
-            (st = prepare(s, "UPDATE segments SET nrows=?2, nsources=?3, bloom=?4, data=?5 WHERE id=?1",
+        if ((st = prepare(s, "INSERT INTO segments(hour, sensor, nrows, nsources, bloom, data, totals) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s->segment_insert)) ||
+            (st = prepare(s, "UPDATE segments SET nrows=?2, nsources=?3, bloom=?4, data=?5, totals=?6 WHERE id=?1",
                           &s->segment_update)) ||
             (st = prepare(s, "DELETE FROM rollup WHERE hour=?1 AND sensor=?2", &s->rollup_delete)) ||
             (st = prepare(s, "INSERT INTO rollup(hour, sensor, proto, port, icmp_type, cc, packets, "
@@ -437,6 +479,8 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
         snprintf(s->error, sizeof s->error, "segment encoding failed: %s", tt_strerror(st));
         return st;
     }
+    if ((st = tt_totals_from_rows(rows, n, &s->totals)) != TT_OK)
+        return st;
     size_t sources = count_sources(rows, n);
     sqlite3_stmt *stmt;
     if (existing_id) {
@@ -446,6 +490,7 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
         sqlite3_bind_int64(stmt, 3, (sqlite3_int64)sources);
         sqlite3_bind_blob(stmt, 4, s->bloom.data, (int)s->bloom.len, SQLITE_STATIC);
         sqlite3_bind_blob(stmt, 5, s->data.data, (int)s->data.len, SQLITE_STATIC);
+        sqlite3_bind_blob(stmt, 6, s->totals.data, (int)s->totals.len, SQLITE_STATIC);
     } else {
         stmt = s->segment_insert;
         sqlite3_bind_int64(stmt, 1, hour);
@@ -454,6 +499,7 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
         sqlite3_bind_int64(stmt, 4, (sqlite3_int64)sources);
         sqlite3_bind_blob(stmt, 5, s->bloom.data, (int)s->bloom.len, SQLITE_STATIC);
         sqlite3_bind_blob(stmt, 6, s->data.data, (int)s->data.len, SQLITE_STATIC);
+        sqlite3_bind_blob(stmt, 7, s->totals.data, (int)s->totals.len, SQLITE_STATIC);
     }
     rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
@@ -581,7 +627,7 @@ static tt_status sqlite_scan_rollup(tt_store *store, const tt_rollup_filter *f, 
 }
 
 static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f,
-                                      const tt_addr *only_src, tt_segment_fn fn, void *ctx)
+                                      const tt_addr *only_src, bool keys_only, tt_segment_fn fn, void *ctx)
 {
     sqlite_store *s = (sqlite_store *)store;
     tt_buf sql;
@@ -625,7 +671,8 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
             blob = sqlite3_column_blob(stmt, 3);
             blob_len = sqlite3_column_bytes(stmt, 3);
         }
-        st = tt_segment_decode(blob, (size_t)blob_len, hour, &rows, &n, &cap);
+        st = keys_only ? tt_segment_decode_keys(blob, (size_t)blob_len, &rows, &n, &cap)
+                       : tt_segment_decode(blob, (size_t)blob_len, hour, &rows, &n, &cap);
         sqlite3_reset(data_stmt);
         if (st != TT_OK) {
             snprintf(s->error, sizeof s->error, "stored segment hour %lld sensor %d is damaged",
@@ -640,6 +687,65 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
     free(rows);
     sqlite3_finalize(stmt);
     sqlite3_finalize(data_stmt);
+    return st;
+}
+
+typedef struct totals_ctx {
+    tt_rollup_row row;
+    bool countries;
+    tt_rollup_fn fn;
+    void *ctx;
+} totals_ctx;
+
+static tt_status emit_total(void *ctx, const tt_total *t)
+{
+    totals_ctx *c = ctx;
+    if (c->countries)
+        c->row.cc = (tt_cc)t->key;
+    else
+        c->row.service = t->key;
+    c->row.packets = t->packets;
+    c->row.bytes = t->bytes;
+    return c->fn(c->ctx, &c->row);
+}
+
+static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, unsigned group,
+                                    tt_rollup_fn fn, void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)store;
+    tt_buf sql;
+    tt_buf_init(&sql, 1 << 20);
+    tt_status st = tt_buf_printf(&sql, "SELECT hour, sensor, totals FROM segments");
+    if (st == TT_OK)
+        st = filter_sql(f, &sql);
+    sqlite3_stmt *stmt = NULL;
+    if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
+        tt_buf_free(&sql);
+        return st != TT_OK ? st : db_fail(s, "totals query");
+    }
+    tt_buf_free(&sql);
+    sqlite3_bind_int64(stmt, 1, f->hour_from);
+    sqlite3_bind_int64(stmt, 2, f->hour_to);
+    totals_ctx c;
+    memset(&c, 0, sizeof c);
+    c.countries = group == TT_GROUP_CC;
+    c.fn = fn;
+    c.ctx = ctx;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        c.row.hour = sqlite3_column_int64(stmt, 0);
+        c.row.sensor = sqlite3_column_int(stmt, 1);
+        st = tt_totals_walk(sqlite3_column_blob(stmt, 2), (size_t)sqlite3_column_bytes(stmt, 2), c.countries,
+                            emit_total, &c);
+        if (st == TT_ERR_FORMAT)
+            snprintf(s->error, sizeof s->error, "stored totals of hour %lld sensor %d are damaged",
+                     (long long)c.row.hour, c.row.sensor);
+        if (st != TT_OK)
+            break;
+    }
+    if (st == TT_OK && rc != SQLITE_DONE)
+        st = db_fail(s, "totals query");
+    sqlite3_finalize(stmt);
     return st;
 }
 
@@ -729,6 +835,7 @@ const tt_store_ops tt_store_sqlite_ops = {
     .sensors = sqlite_sensors,
     .scan_rollup = sqlite_scan_rollup,
     .scan_segments = sqlite_scan_segments,
+    .scan_totals = sqlite_scan_totals,
     .files = sqlite_files,
     .outcome_totals = sqlite_outcome_totals,
     .hour_range = sqlite_hour_range,

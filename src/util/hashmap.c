@@ -139,3 +139,56 @@ tt_status tt_addr_set_add(tt_addr_set *s, const tt_addr *addr, uint32_t tag, boo
     tt_addr_set_entry *entry;
     return tt_addr_set_get(s, addr, tag, &entry, added);
 }
+
+void tt_u64_set_init(tt_u64_set *s, size_t max_entries)
+{
+    memset(s, 0, sizeof *s);
+    s->max = max_entries;
+}
+
+void tt_u64_set_free(tt_u64_set *s)
+{
+    free(s->slots);
+    memset(s, 0, sizeof *s);
+}
+
+tt_status tt_u64_set_add(tt_u64_set *s, uint64_t value, bool *added)
+{
+    if (value == UINT64_MAX) {
+        *added = !s->has_max;
+        s->has_max = true;
+        return TT_OK;
+    }
+    if (s->n * 2 >= s->nslots) {
+        size_t nslots = s->nslots ? s->nslots * 2 : 4096;
+        uint64_t *slots = calloc(nslots, sizeof *slots);
+        if (slots == NULL)
+            return TT_ERR_NOMEM;
+        for (size_t i = 0; i < s->nslots; i++) {
+            if (s->slots[i] == 0)
+                continue;
+            size_t j = (size_t)mix64(s->slots[i]) & (nslots - 1);
+            while (slots[j])
+                j = (j + 1) & (nslots - 1);
+            slots[j] = s->slots[i];
+        }
+        free(s->slots);
+        s->slots = slots;
+        s->nslots = nslots;
+    }
+    uint64_t stored = value + 1;
+    size_t mask = s->nslots - 1, i = (size_t)mix64(stored) & mask;
+    while (s->slots[i] != 0) {
+        if (s->slots[i] == stored) {
+            *added = false;
+            return TT_OK;
+        }
+        i = (i + 1) & mask;
+    }
+    if (s->max && s->n >= s->max)
+        return TT_ERR_NOMEM;
+    s->slots[i] = stored;
+    s->n++;
+    *added = true;
+    return TT_OK;
+}

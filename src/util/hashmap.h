@@ -51,4 +51,15 @@ TT_MUST_CHECK tt_status tt_addr_set_add(tt_addr_set *s, const tt_addr *addr, uin
 TT_MUST_CHECK tt_status tt_addr_set_get(tt_addr_set *s, const tt_addr *addr, uint32_t tag,
                                         tt_addr_set_entry **entry, bool *added);
 
+/* Set of 64-bit values (any value, including 0). */
+typedef struct tt_u64_set {
+    uint64_t *slots; /* value + 1 with overflow into has_max; 0 = empty */
+    size_t nslots, n, max;
+    bool has_max; /* UINT64_MAX is in the set (its +1 would be 0) */
+} tt_u64_set;
+
+void tt_u64_set_init(tt_u64_set *s, size_t max_entries);
+void tt_u64_set_free(tt_u64_set *s);
+TT_MUST_CHECK tt_status tt_u64_set_add(tt_u64_set *s, uint64_t value, bool *added);
+
 #endif

@@ -10,9 +10,10 @@
 #define TT_LIMIT_PREFIXES 65536
 /* Longest configuration line accepted. */
 #define TT_LIMIT_CONFIG_LINE 4096
-/* Detail entries kept in memory during ingest before a flush to the store;
+/* Detail entries kept in memory during ingest before a flush to the store (two more such batches may
+ * wait for the writer thread);
  * bounds ingest memory whatever the input size (~64 bytes each). */
-#define TT_LIMIT_AGG_ENTRIES ((size_t)1 << 22)
+#define TT_LIMIT_AGG_ENTRIES ((size_t)1 << 21)
 /* Source → country cache entries during ingest. */
 #define TT_LIMIT_GEO_CACHE ((size_t)1 << 20)
 /* Packets between two commits of an ingest: bounds the work lost on a crash. */

@@ -189,8 +189,8 @@ static int sensor_of(const sensor_conf *s, int n, const tt_addr *a)
 /* ------------------------------------------------------ a tiny decoder */
 
 enum { OUT_OK, OUT_FRAGMENT, OUT_TRUNCATED, OUT_MALFORMED, OUT_NOT_IP, OUT_UNASSIGNED, OUT_N };
-static const char *const outcome_names[OUT_N] = {"ok", "fragment", "truncated", "malformed",
-                                                 "not_ip", "unassigned"};
+static const char *const outcome_names[OUT_N] = {"ok",        "fragment", "truncated",
+                                                 "malformed", "not_ip",   "unassigned"};
 
 typedef struct decoded {
     int outcome;
@@ -208,8 +208,14 @@ typedef struct decoded {
     uint16_t dport;
 } decoded;
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 static int decode_l4(const uint8_t *p, uint32_t left, decoded *d)
 {
@@ -336,8 +342,7 @@ static int decode_frame(int dlt, const uint8_t *p, uint32_t caplen, decoded *d)
         off = 4;
         break;
     }
-    case DLT_RAW:
-        return decode_ip(p, caplen, 0, d);
+    case DLT_RAW: return decode_ip(p, caplen, 0, d);
     default: return OUT_NOT_IP;
     }
     if (type == 0x0800)
@@ -456,8 +461,8 @@ static void read_capture(const char *path, int expect_dlt, int fixed_sensor, con
             t->v6++;
         char src[TT_ADDR_STRLEN], line[256];
         snprintf(line, sizeof line, "%" PRId64 "\t%s\t%s\t%u\t%d\t%d\t%u\t%" PRId64,
-                 (int64_t)h->ts.tv_sec / 3600, sc[sensor].name, tt_addr_format(&d.src, src), d.proto,
-                 d.port, d.icmp_type, d.ip_len, (int64_t)h->ts.tv_sec);
+                 (int64_t)h->ts.tv_sec / 3600, sc[sensor].name, tt_addr_format(&d.src, src), d.proto, d.port,
+                 d.icmp_type, d.ip_len, (int64_t)h->ts.tv_sec);
         add_row(t, line);
     }
     pcap_close(p);
@@ -499,8 +504,8 @@ static char **aggregate(totals *t, size_t *n_out)
             packets++;
         }
         char line[300];
-        snprintf(line, sizeof line, "%.*s%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64,
-                 (int)key_len, row, packets, bytes, first, last);
+        snprintf(line, sizeof line, "%.*s%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64, (int)key_len, row,
+                 packets, bytes, first, last);
         out[n++] = strdup(line);
         i = j;
     }
@@ -533,7 +538,8 @@ static detail_row *read_detail(const char *dir, size_t *n_out, char ***lines_out
     detail_row *rows = malloc(cap * sizeof *rows);
     char **lines = malloc(cap * sizeof *lines);
     char *line = strchr(text, '\n');
-    static const char header[] = "hour\tsensor\tsrc\tcc\tproto\tport\ticmp_type\tpackets\tbytes\tfirst\tlast\n";
+    static const char header[] =
+        "hour\tsensor\tsrc\tcc\tproto\tport\ticmp_type\tpackets\tbytes\tfirst\tlast\n";
     CHECK(strncmp(text, header, sizeof header - 1) == 0);
     for (line = line ? line + 1 : NULL; line && *line;) {
         char *next = strchr(line, '\n');
@@ -548,16 +554,19 @@ static detail_row *read_detail(const char *dir, size_t *n_out, char ***lines_out
         }
         detail_row *r = &rows[n];
         char proto[8];
-        int got = sscanf(line, "%" SCNd64 "\t%31s\t%45s\t%2s\t%7s\t%d\t%d\t%" SCNu64 "\t%" SCNu64 "\t%" SCNd64 "\t%" SCNd64,
-                         &r->hour, r->sensor, r->src_text, r->cc, proto, &r->port, &r->icmp_type,
-                         &r->packets, &r->bytes, &r->first, &r->last);
+        int got = sscanf(line,
+                         "%" SCNd64 "\t%31s\t%45s\t%2s\t%7s\t%d\t%d\t%" SCNu64 "\t%" SCNu64 "\t%" SCNd64
+                         "\t%" SCNd64,
+                         &r->hour, r->sensor, r->src_text, r->cc, proto, &r->port, &r->icmp_type, &r->packets,
+                         &r->bytes, &r->first, &r->last);
         CHECK_EQ_INT(got, 11);
         r->proto = (int)strtol(proto, NULL, 10);
         CHECK(tt_addr_parse(r->src_text, &r->src));
         char buf[300];
-        snprintf(buf, sizeof buf, "%" PRId64 "\t%s\t%s\t%d\t%d\t%d\t%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64,
-                 r->hour, r->sensor, r->src_text, r->proto, r->port, r->icmp_type, r->packets,
-                 r->bytes, r->first, r->last);
+        snprintf(buf, sizeof buf,
+                 "%" PRId64 "\t%s\t%s\t%d\t%d\t%d\t%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64, r->hour,
+                 r->sensor, r->src_text, r->proto, r->port, r->icmp_type, r->packets, r->bytes, r->first,
+                 r->last);
         lines[n] = strdup(buf);
         n++;
         line = next;
@@ -570,8 +579,7 @@ static detail_row *read_detail(const char *dir, size_t *n_out, char ***lines_out
 
 /* ------------------------------------------------------------- the run */
 
-static tt_status run(const char *dir, uint64_t seed, uint32_t days, uint64_t rate, bool one_file,
-                     bool detail)
+static tt_status run(const char *dir, uint64_t seed, uint32_t days, uint64_t rate, bool one_file, bool detail)
 {
     tt_sim_options o;
     tt_sim_options_default(&o);
@@ -593,7 +601,7 @@ static const struct {
     const char *file;
     int dlt;
 } expected_files[] = {
-    {"jp-tokyo", "jp-tokyo.pcap", DLT_EN10MB},      {"jp-osaka", "jp-osaka.pcap", DLT_LINUX_SLL2},
+    {"jp-tokyo", "jp-tokyo.pcap", DLT_EN10MB},       {"jp-osaka", "jp-osaka.pcap", DLT_LINUX_SLL2},
     {"jp-fukuoka", "jp-fukuoka.pcapng", DLT_EN10MB}, {"us-east", "us-east.pcap", DLT_RAW},
     {"de-fra", "de-fra.pcap", DLT_LINUX_SLL},        {"sg-1", "sg-1.pcap", DLT_NULL},
 };
@@ -601,9 +609,9 @@ static const struct {
 
 static void test_determinism(const char *a, const char *b, const char *c)
 {
-    const char *names[] = {"truth.json", "sensors.conf", "truth-detail.tsv", "jp-tokyo.pcap",
-                           "jp-osaka.pcap", "jp-fukuoka.pcapng", "us-east.pcap", "de-fra.pcap",
-                           "sg-1.pcap"};
+    const char *names[] = {"truth.json",    "sensors.conf",  "truth-detail.tsv",
+                           "jp-tokyo.pcap", "jp-osaka.pcap", "jp-fukuoka.pcapng",
+                           "us-east.pcap",  "de-fra.pcap",   "sg-1.pcap"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         bool same = same_file(a, b, names[i]);
         CHECK(same);
@@ -615,8 +623,8 @@ static void test_determinism(const char *a, const char *b, const char *c)
     CHECK(!same_file(a, c, "jp-fukuoka.pcapng"));
 }
 
-static void check_truth_against_captures(const char *dir, const char *json, totals *t,
-                                         const sensor_conf *sc, int n_sensors)
+static void check_truth_against_captures(const char *dir, const char *json, totals *t, const sensor_conf *sc,
+                                         int n_sensors)
 {
     /* Sensors: names, regions, prefixes as specified. */
     CHECK_EQ_INT(n_sensors, 6);
@@ -646,8 +654,8 @@ static void check_truth_against_captures(const char *dir, const char *json, tota
         uint64_t v = truth_get(json, "outcomes", outcome_names[o]);
         CHECK_EQ_INT(v, t->outcomes[o]);
         if (v != t->outcomes[o])
-            fprintf(stderr, "outcome %s: truth %" PRIu64 ", captures %" PRIu64 "\n", outcome_names[o],
-                    v, t->outcomes[o]);
+            fprintf(stderr, "outcome %s: truth %" PRIu64 ", captures %" PRIu64 "\n", outcome_names[o], v,
+                    t->outcomes[o]);
         total += v;
         CHECK(v > 0); /* every odd kind occurs in three days at 20 k/day */
     }
@@ -774,8 +782,8 @@ static void check_detail(const char *dir, const char *json, totals *t)
                 single_5555 += r->packets;
                 if (!in_event)
                     single_other_days += r->packets;
-            } else if ((r->proto == 6 && (r->port == 102 || r->port == 502 || r->port == 20000 ||
-                                         r->port == 44818)) ||
+            } else if ((r->proto == 6 &&
+                        (r->port == 102 || r->port == 502 || r->port == 20000 || r->port == 44818)) ||
                        (r->proto == 17 && r->port == 47808)) {
                 history += r->packets;
                 if (start_day + day >= s0)
@@ -897,12 +905,16 @@ static void test_bad_options(const char *dir)
     o.geo_path = "/nonexistent/location.db";
     CHECK_EQ_INT(tt_simulate_run(&o, err, sizeof err), TT_ERR_IO);
     CHECK(strstr(err, "/nonexistent/location.db") != NULL);
+    o.geo_path = NULL;
+    o.out_dir = "/proc/teiten-simulate-cannot-exist";
+    CHECK_EQ_INT(tt_simulate_run(&o, err, sizeof err), TT_ERR_IO);
+    CHECK(strstr(err, "/proc/teiten-simulate-cannot-exist") != NULL);
 }
 
 int main(void)
 {
-    char a[] = "/tmp/teiten-sim-a-XXXXXX", b[] = "/tmp/teiten-sim-b-XXXXXX",
-         c[] = "/tmp/teiten-sim-c-XXXXXX", d[] = "/tmp/teiten-sim-d-XXXXXX";
+    char a[] = "/tmp/teiten-sim-a-XXXXXX", b[] = "/tmp/teiten-sim-b-XXXXXX", c[] = "/tmp/teiten-sim-c-XXXXXX",
+         d[] = "/tmp/teiten-sim-d-XXXXXX";
     if (!mkdtemp(a) || !mkdtemp(b) || !mkdtemp(c) || !mkdtemp(d)) {
         perror("mkdtemp");
         return EXIT_FAILURE;
