@@ -354,7 +354,8 @@ tt_status tt_query_top_sources(tt_query *q, tt_table *out, char *err, size_t err
         store_error(q, st, err, errlen);
         goto cleanup;
     }
-    qsort(ctx.totals, ctx.n, sizeof *ctx.totals, source_total_cmp);
+    if (ctx.n > 1)
+        qsort(ctx.totals, ctx.n, sizeof *ctx.totals, source_total_cmp);
     for (size_t i = 0; i < ctx.n && i < q->limit; i++) {
         tt_cell *row = tt_table_add_row(out);
         char text[TT_ADDR_STRLEN], cc[3];
@@ -554,7 +555,8 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
         store_error(q, st, err, errlen);
         goto cleanup;
     }
-    qsort(ctx.lines, ctx.n, sizeof *ctx.lines, ip_line_cmp);
+    if (ctx.n > 1)
+        qsort(ctx.lines, ctx.n, sizeof *ctx.lines, ip_line_cmp);
     uint64_t packets = 0, bytes = 0;
     uint32_t first = UINT32_MAX, last = 0;
     for (size_t i = 0; i < ctx.n; i++) {

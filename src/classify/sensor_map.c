@@ -15,11 +15,19 @@ typedef struct prefix_entry {
     int sensor;
 } prefix_entry;
 
+/* IPv4 prefixes again as masked integers: the common case costs one AND. */
+typedef struct v4_entry {
+    uint32_t network, mask;
+    int sensor;
+} v4_entry;
+
 struct tt_sensor_map {
     tt_sensor_def *sensors;
     size_t nsensors, sensors_cap;
     prefix_entry *prefixes;
     size_t nprefixes, prefixes_cap;
+    v4_entry *v4; /* longest first, built by tt_sensor_map_finish */
+    size_t nv4;
 };
 
 tt_sensor_map *tt_sensor_map_new(void) { return calloc(1, sizeof(tt_sensor_map)); }
@@ -30,6 +38,7 @@ void tt_sensor_map_free(tt_sensor_map *map)
         return;
     free(map->sensors);
     free(map->prefixes);
+    free(map->v4);
     free(map);
 }
 
@@ -122,7 +131,8 @@ static int prefix_longer_first(const void *a, const void *b)
 
 tt_status tt_sensor_map_finish(tt_sensor_map *map, char *err, size_t errlen)
 {
-    qsort(map->prefixes, map->nprefixes, sizeof *map->prefixes, prefix_longer_first);
+    if (map->nprefixes > 1)
+        qsort(map->prefixes, map->nprefixes, sizeof *map->prefixes, prefix_longer_first);
     for (size_t i = 1; i < map->nprefixes; i++) {
         const prefix_entry *a = &map->prefixes[i - 1], *b = &map->prefixes[i];
         if (a->prefix.bits == b->prefix.bits && tt_addr_cmp(&a->prefix.addr, &b->prefix.addr) == 0) {
@@ -132,6 +142,21 @@ tt_status tt_sensor_map_finish(tt_sensor_map *map, char *err, size_t errlen)
                      map->sensors[a->sensor].name, map->sensors[b->sensor].name);
             return TT_ERR_USAGE;
         }
+    }
+    free(map->v4);
+    map->nv4 = 0;
+    map->v4 = malloc((map->nprefixes ? map->nprefixes : 1) * sizeof *map->v4);
+    if (map->v4 == NULL)
+        return TT_ERR_NOMEM;
+    for (size_t i = 0; i < map->nprefixes; i++) {
+        const tt_prefix *p = &map->prefixes[i].prefix;
+        if (p->bits < 96 || !tt_addr_is_v4(&p->addr))
+            continue;
+        unsigned bits = p->bits - 96u;
+        v4_entry *e = &map->v4[map->nv4++];
+        e->mask = bits == 0 ? 0 : ~0u << (32 - bits);
+        e->network = tt_addr_v4(&p->addr) & e->mask;
+        e->sensor = map->prefixes[i].sensor;
     }
     return TT_OK;
 }
@@ -148,6 +173,14 @@ const tt_sensor_def *tt_sensor_map_get(const tt_sensor_map *map, int index)
 
 int tt_sensor_map_lookup(const tt_sensor_map *map, const tt_addr *dst)
 {
+    if (tt_addr_is_v4(dst)) {
+        uint32_t a = tt_addr_v4(dst);
+        for (size_t i = 0; i < map->nv4; i++)
+            if ((a & map->v4[i].mask) == map->v4[i].network)
+                return map->v4[i].sensor;
+        /* Prefixes shorter than /96 in the 16-byte space also hold IPv4-mapped
+         * addresses (::/0, ::/8...): the general loop below handles them. */
+    }
     for (size_t i = 0; i < map->nprefixes; i++)
         if (tt_prefix_contains(&map->prefixes[i].prefix, dst))
             return map->prefixes[i].sensor;

@@ -78,7 +78,8 @@ tt_status tt_services_parse(const char *text, size_t len, tt_services **out)
         e->order = (uint32_t)services->n;
         snprintf(e->name, sizeof e->name, "%s", name);
     }
-    qsort(services->entries, services->n, sizeof *services->entries, entry_cmp);
+    if (services->n > 1)
+        qsort(services->entries, services->n, sizeof *services->entries, entry_cmp);
     *out = services;
     return TT_OK;
 }

@@ -12,21 +12,20 @@
 #   query.conf       written by hand: the queries' [geo] and [services]
 #   SHA256SUMS       checksums of all of the above
 #
-#   make-data.sh [TEITEN]   regenerate data/ with TEITEN (default build/teiten);
-#                           needs a C compiler, libloc-dev and libloc-database.
-#                           The simulator's output changes whenever the
-#                           simulator does, so after regenerating, run
-#                           `run.sh TEITEN --update`, check the new outputs
-#                           against data/truth.json and review `git diff
-#                           tests/golden` line by line before committing.
-#   make-data.sh --check TEITEN   (how ctest runs it: `bash make-data.sh TEITEN`
-#                           with no other argument also only checks) check
-#                           data/ against SHA256SUMS, touching nothing.
+#   make-data.sh                      regenerate data/ with build/teiten
+#   make-data.sh --regenerate TEITEN  regenerate data/ with TEITEN
+#   make-data.sh TEITEN               (how ctest runs it) only check data/
+#                                     against data/SHA256SUMS
+# Regenerating needs a C compiler, libloc-dev and libloc-database. The
+# simulator's output changes whenever the simulator does, so after
+# regenerating: run `run.sh TEITEN --update` (it checks the totals against
+# data/truth.json), review `git diff tests/golden` line by line — every
+# expected output changes — and commit data/ and expected/ together.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 data=$here/data
 
-if [[ $# -eq 1 && "${1:-}" != --regenerate ]] || [[ "${1:-}" == --check ]]; then
+if [[ $# -eq 1 && $1 != --regenerate ]]; then
     # ctest: the committed inputs are the ones the expected outputs were made from.
     cd "$data"
     sha256sum --quiet -c SHA256SUMS
@@ -34,8 +33,13 @@ if [[ $# -eq 1 && "${1:-}" != --regenerate ]] || [[ "${1:-}" == --check ]]; then
     [[ $n -eq 6 ]] || { echo "expected 6 captures in $data, found $n" >&2; exit 1; }
     exit 0
 fi
-[[ "${1:-}" == --regenerate ]] && shift
-teiten=${1:-$here/../../build/teiten}
+teiten=$here/../../build/teiten
+if [[ $# -eq 2 && $1 == --regenerate ]]; then
+    teiten=$2
+elif [[ $# -ne 0 ]]; then
+    echo "usage: make-data.sh [--regenerate TEITEN] | make-data.sh TEITEN (check only)" >&2
+    exit 2
+fi
 teiten=$(cd "$(dirname "$teiten")" && pwd)/$(basename "$teiten")
 full_geo=/usr/share/libloc-location/location.db
 

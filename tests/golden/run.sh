@@ -42,7 +42,8 @@ cd "$here/data"
 
 captures=(de-fra.pcap jp-fukuoka.pcapng jp-osaka.pcap jp-tokyo.pcap sg-1.pcap us-east.pcap)
 db=$tmp/t.db
-"$teiten" ingest --quiet --db "$db" --config sensors.conf --geo geo.loc "${captures[@]}"
+"$teiten" ingest --quiet --db "$db" --config sensors.conf --geo geo.loc "${captures[@]}" ||
+    { echo "run.sh: ingesting the golden captures failed (exit $?)" >&2; exit 1; }
 
 # The totals must be the simulator's ground truth before any output is pinned.
 "$teiten" stats --db "$db" --format json >"$tmp/stats.json"
