@@ -397,6 +397,8 @@ tt_status tt_query_series(tt_query *q, bool by_hour, tt_table *out, char *err, s
     static const char *day_columns[] = {"day", "packets", "bytes"};
     static const char *hour_columns[] = {"hour", "packets", "bytes"};
     tt_table_init(out, by_hour ? hour_columns : day_columns, 3);
+    if (q->no_data)
+        return TT_OK;
     tt_counter_map by_hour_map;
     tt_counter_map_init(&by_hour_map, QUERY_MAX_KEYS);
     series_ctx ctx = {&by_hour_map};

@@ -27,6 +27,7 @@ typedef struct tt_query {
     tt_geo *geo;                 /* for country names; may be NULL */
     tt_sensor_info *sensors;     /* all sensors of the store, by position */
     size_t nsensors;
+    bool no_data; /* the store is empty and no period was given: nothing to list */
 } tt_query;
 
 TT_MUST_CHECK tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen);

@@ -228,8 +228,9 @@ static tt_status capture_stop(tt_capture *cap, tt_status status, const char *det
     default: break;
     }
     snprintf(cap->end_message, sizeof cap->end_message,
-             "%s: %s at byte offset %llu after %llu packets: %s", cap->name, what,
-             (unsigned long long)cap->offset, (unsigned long long)cap->frames, detail);
+             "%s: %s at byte offset %llu after %llu packet%s: %s", cap->name, what,
+             (unsigned long long)cap->offset, (unsigned long long)cap->frames, cap->frames == 1 ? "" : "s",
+             detail);
     return status;
 }
 

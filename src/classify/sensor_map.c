@@ -121,6 +121,15 @@ tt_status tt_sensor_map_add_label(tt_sensor_map *map, int index, const char *lab
     return TT_OK;
 }
 
+int tt_sensor_map_prefix_owner(const tt_sensor_map *map, const tt_prefix *prefix)
+{
+    for (size_t i = 0; i < map->nprefixes; i++)
+        if (map->prefixes[i].prefix.bits == prefix->bits &&
+            tt_addr_cmp(&map->prefixes[i].prefix.addr, &prefix->addr) == 0)
+            return map->prefixes[i].sensor;
+    return -1;
+}
+
 static int prefix_longer_first(const void *a, const void *b)
 {
     const prefix_entry *pa = a, *pb = b;

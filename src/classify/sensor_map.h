@@ -24,6 +24,8 @@ TT_MUST_CHECK tt_status tt_sensor_map_add(tt_sensor_map *map, const char *name, 
 TT_MUST_CHECK tt_status tt_sensor_map_add_prefix(tt_sensor_map *map, int index, const tt_prefix *prefix);
 TT_MUST_CHECK tt_status tt_sensor_map_set_region(tt_sensor_map *map, int index, const char *cc);
 TT_MUST_CHECK tt_status tt_sensor_map_add_label(tt_sensor_map *map, int index, const char *label);
+/* Index of the sensor that already claims exactly this prefix, or -1. */
+int tt_sensor_map_prefix_owner(const tt_sensor_map *map, const tt_prefix *prefix);
 /* Call once after the last add: sorts prefixes for lookup. Fails when two
  * sensors claim the same prefix. */
 TT_MUST_CHECK tt_status tt_sensor_map_finish(tt_sensor_map *map, char *err, size_t errlen);

@@ -184,7 +184,8 @@ static int env_open(query_env *env, const query_args *a, bool need_period)
         tt_status st = env->store->ops->hour_range(env->store, &first_hour, &last_hour);
         if (st == TT_ERR_NOTFOUND) {
             first_hour = last_hour = 0;
-            if (need_period && (!a->from || !a->to))
+            q->no_data = !a->from && !a->to;
+            if (need_period)
                 tt_log_warn("the store is empty");
         } else if (st != TT_OK) {
             tt_log_error("%s", env->store->ops->last_error(env->store));

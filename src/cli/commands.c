@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/segment.h"
+
 #define QUERY_OPTIONS                                                                      \
     "  --db FILE          store (default: $TEITEN_DB or ./teiten.db)\n"                  \
     "  --config FILE      configuration file (sensors, store, geo database)\n"           \
@@ -131,5 +133,13 @@ int tt_cli_main(int argc, char **argv)
             return TT_EXIT_OK;
         }
     }
-    return cmd->run(argc - 1, argv + 1);
+    /* getopt names the program from argv[0] in its messages. */
+    char program[64];
+    snprintf(program, sizeof program, "teiten %s", cmd->name);
+    char *saved = argv[1];
+    argv[1] = program;
+    int rc = cmd->run(argc - 1, argv + 1);
+    argv[1] = saved;
+    tt_segment_thread_cleanup();
+    return rc;
 }

@@ -71,6 +71,12 @@ static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, 
                          e->file, e->line, e->value);
                 return TT_ERR_FORMAT;
             }
+            int owner = tt_sensor_map_prefix_owner(s->sensors, &prefix);
+            if (owner >= 0) {
+                snprintf(err, errlen, "%s:%u: prefix %s is already claimed by sensor '%s'", e->file, e->line,
+                         e->value, tt_sensor_map_get(s->sensors, owner)->name);
+                return TT_ERR_FORMAT;
+            }
             if (tt_sensor_map_add_prefix(s->sensors, index, &prefix) != TT_OK) {
                 snprintf(err, errlen, "%s:%u: too many prefixes", e->file, e->line);
                 return TT_ERR_FORMAT;
@@ -94,8 +100,8 @@ static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, 
             return TT_OK;
         }
     }
-    snprintf(err, errlen, "%s:%u: unknown key '%s' in [%s]", e->file, e->line, e->key,
-             e->section[0] ? e->section : "(no section)");
+    snprintf(err, errlen, "%s:%u: unknown key '%s' in [%s%s%s]", e->file, e->line, e->key,
+             e->section[0] ? e->section : "(no section)", e->section_name[0] ? " " : "", e->section_name);
     return TT_ERR_FORMAT;
 }
 

@@ -186,6 +186,7 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&q->changed);
     }
     pthread_mutex_unlock(&q->lock);
+    tt_segment_thread_cleanup();
     return NULL;
 }
 

@@ -203,12 +203,14 @@ static size_t text_width(const char *s)
     return w;
 }
 
-static void print_padded(FILE *out, const char *s, size_t width, bool right)
+static void print_padded(FILE *out, const char *s, size_t width, bool right, bool last)
 {
     size_t w = text_width(s);
     size_t pad = width > w ? width - w : 0;
     if (right)
         fprintf(out, "%*s%s", (int)pad, "", s);
+    else if (last)
+        fputs(s, out); /* no trailing blanks */
     else
         fprintf(out, "%s%*s", s, (int)pad, "");
 }
@@ -259,7 +261,7 @@ tt_status tt_table_print(const tt_table *t, tt_format format, FILE *out)
     for (size_t c = 0; c < t->ncolumns; c++) {
         if (c)
             fputs("  ", out);
-        print_padded(out, t->columns[c], width[c], numeric[c]);
+        print_padded(out, t->columns[c], width[c], numeric[c], c + 1 == t->ncolumns);
     }
     fputc('\n', out);
     for (size_t r = 0; r < t->nrows; r++) {
@@ -267,7 +269,7 @@ tt_status tt_table_print(const tt_table *t, tt_format format, FILE *out)
             if (c)
                 fputs("  ", out);
             cell_text(t, &t->cells[r * t->ncolumns + c], buf, sizeof buf, true);
-            print_padded(out, buf, width[c], numeric[c]);
+            print_padded(out, buf, width[c], numeric[c], c + 1 == t->ncolumns);
         }
         fputc('\n', out);
     }

@@ -83,6 +83,14 @@ typedef struct column_set {
 static _Thread_local ZSTD_CCtx *segment_cctx;
 static _Thread_local ZSTD_DCtx *segment_dctx;
 
+void tt_segment_thread_cleanup(void)
+{
+    ZSTD_freeCCtx(segment_cctx);
+    ZSTD_freeDCtx(segment_dctx);
+    segment_cctx = NULL;
+    segment_dctx = NULL;
+}
+
 tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, int zstd_level,
                             tt_buf *out, tt_buf *bloom)
 {

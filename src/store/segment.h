@@ -73,6 +73,10 @@ TT_MUST_CHECK tt_status tt_segment_decode(const uint8_t *data, size_t len, int64
 TT_MUST_CHECK tt_status tt_segment_decode_keys(const uint8_t *data, size_t len, tt_detail_row **rows,
                                                size_t *n, size_t *cap);
 
+/* Frees this thread's compression contexts (call before a thread that
+ * encoded or decoded segments exits; they are re-created on next use). */
+void tt_segment_thread_cleanup(void);
+
 /* True if the source may be in the segment (false positives ~2 %). */
 bool tt_bloom_may_contain(const uint8_t *bloom, size_t len, const tt_addr *src);
 

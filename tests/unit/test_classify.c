@@ -55,7 +55,7 @@ static void test_settings(void)
         {"[sensor a]\nfoo = 1\n", "bad.conf:2: unknown key 'foo'"},
         {"[store]\n\njust text\n", "bad.conf:3: expected 'key = value'"},
         {"[sensor a\n", "bad.conf:1: section header"},
-        {"[sensor a]\nprefix = 10.0.0.0/8\n[sensor b]\nprefix = 10.0.0.0/8\n", "prefix 10.0.0.0/8 is claimed"},
+        {"[sensor a]\nprefix = 10.0.0.0/8\n[sensor b]\nprefix = 10.0.0.0/8\n", "bad.conf:4: prefix 10.0.0.0/8 is already claimed by sensor 'a'"},
         {"[sensor a]\nlabel = nokey\n", "bad.conf:2: label"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
