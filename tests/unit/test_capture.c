@@ -457,8 +457,8 @@ static size_t frames_before(const uint64_t *ends, uint64_t cut)
 static bool err_names_offset(const char *err, uint64_t offset, size_t frames)
 {
     char want[96];
-    snprintf(want, sizeof want, "at byte offset %llu after %zu packets: ",
-             (unsigned long long)offset, frames);
+    snprintf(want, sizeof want, "at byte offset %llu after %zu packet%s: ",
+             (unsigned long long)offset, frames, frames == 1 ? "" : "s");
     return strstr(err, want) != NULL;
 }
 
