@@ -15,7 +15,7 @@
 #        libtrace tracereport -p pcapfile:FILE   (in a fresh directory: it writes ports.rpt)
 #        argus    argus -r FILE -w NEW.argus; racluster -m proto dport over it
 #        tshark   tshark -n -q -z dests,tree -z ipv6_dests,tree on the first
-#                 $BENCH_TSHARK_PACKETS frames only (the whole file would take ~5 min and
+#                 $BENCH_TSHARK_PACKETS frames only (extrapolated, the whole file would take ~6 min and
 #                 ~20 GB of memory), reported as a sub-sample rate;
 #      plus teiten's store size (bytes/packet after a WAL checkpoint) and peak RSS (GNU time);
 #   4. prints a table (seconds, packets/s, teiten's packets/s ÷ the peer's, peak RSS, output
@@ -24,7 +24,7 @@
 #   5. writes all of it, with the machine facts, to docs/benchmarks.md.
 #
 # A missing peer tool is reported and skipped; a failing teiten stops the run.
-# Takes ~10 minutes on 2 cores (argus is half of it). Don't run anything heavy meanwhile.
+# Takes ~8 minutes on 2 cores (argus is half of it). Don't run anything heavy meanwhile.
 #
 # Environment (defaults in brackets):
 #   BENCH_DIR [/tmp/teiten-bench]   captures, stores and scratch files
@@ -179,7 +179,9 @@ else
   warn "sqlite3 not found: the store size may include an unchecked-pointed WAL"
 fi
 store_bytes=0
-for f in "$db" "$db-wal"; do [[ -f $f ]] && store_bytes=$((store_bytes + $(stat -c %s "$f"))); done
+for f in "$db" "$db-wal"; do
+  if [[ -f $f ]]; then store_bytes=$((store_bytes + $(stat -c %s "$f"))); fi
+done
 echo "$store_bytes" >"$res/teiten_ingest.bytes"
 "$teiten" top ports --db "$db" --format csv >"$work/teiten_top.csv"
 "$teiten" stats --db "$db" >"$work/teiten_stats.txt"
@@ -291,6 +293,8 @@ stat_of() {
 }
 median_of() { stat_of "$1" | cut -d' ' -f1; }
 
+tshark_note=""
+if ((tshark_frames < frames)); then tshark_note=", **first $tshark_frames frames only**"; fi
 # key | tool | step | teiten key it is compared with | frames processed
 rows=(
   "teiten_ingest|teiten|ingest (decode, sensor, country, per-source bins, SQLite store)|teiten_ingest|$frames"
@@ -303,7 +307,7 @@ rows=(
   "argus|argus|argus -r -w (pcap → flow records)|teiten_ingest|$frames"
   "racluster|argus|racluster -m proto dport|teiten_top|$frames"
   "argus_e2e|argus|**end to end** (argus + racluster)|teiten_e2e|$frames"
-  "tshark|tshark|**end to end** -z dests,tree$( ((tshark_frames < frames)) && echo ", **first $tshark_frames frames only**")|teiten_e2e|$tshark_frames"
+  "tshark|tshark|**end to end** -z dests,tree$tshark_note|teiten_e2e|$tshark_frames"
 )
 noisy=0
 table() {
@@ -427,7 +431,7 @@ cat >"$doc" <<EOF
 Produced by \`bench/ingest.sh\` (run on demand, never in CI; edit the script, not this file:
 each run rewrites it). Reproduce with
 
-    bench/ingest.sh                        # ~10 min; BENCH_RUNS, BENCH_RATE, BENCH_PEERS, ... at its top
+    bench/ingest.sh                        # ~8 min; BENCH_RUNS, BENCH_RATE, BENCH_PEERS, ... at its top
 
 ## Machine and input
 
@@ -486,13 +490,21 @@ $tops_md
 
 Ground truth: $truth_md
 
-Differences are in definitions, not bugs: nfdump labels ICMP by type and code ("port" 2048 =
-echo request, 8 × 256 + 0) where teiten ranks all ICMP as \`icmp/0\`; nfdump and argus also
-count packets that teiten sets aside (frames to no sensor, truncated or malformed frames,
-non-first fragments that have no port); tracereport attributes a packet to its *server-port
-guess*, so UDP 53413 probes sent from source ports between 5000 and 53412 are counted under
-their source port (on the default capture 53413 falls from ~7.1 M to ~1.8 M packets), and backscatter (SYN-ACKs from port 23
-or 445) is counted under the responder's port; argus prints ICMP type/code in hex.
+The counts differ by what each tool decodes and how it names things, not by bugs in
+teiten (its counts equal the ground truth):
+
+- nfdump labels ICMP by type and code ("port" 2048 = echo request, 8 × 256 + 0) where teiten
+  ranks all ICMP as \`icmp/0\`; argus prints ICMP type/code in hex and splits them.
+- nfpcapd skips 802.1ad (QinQ, outer tag 0x88a8) frames entirely, and argus files them as a
+  non-IP flow of ethertype 0x88a8; teiten decodes them. Checked by hand on the default
+  capture: 56,889 such frames (nfpcapd's "skipped"), 21,130 of them to udp/53413 — most of
+  that row's gap.
+- nfdump and argus also count packets that teiten sets aside: frames to no sensor's prefix
+  (\`unassigned\`), which is why tcp/23 or tcp/445 come out slightly higher there.
+- tracereport counts a packet under libtrace's *server-port guess*: UDP 53413 probes sent
+  from source ports between 5000 and 53412 are counted under their source port (53413 falls
+  from ~7.1 M to ~1.8 M packets on the default capture), and backscatter (SYN-ACKs from
+  port 23 or 445) under the responder's port.
 
 ## Targets (from the issue)
 

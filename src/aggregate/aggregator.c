@@ -51,12 +51,12 @@ void tt_agg_free(tt_agg *agg)
 size_t tt_agg_entries(const tt_agg *agg) { return agg->entries; }
 int64_t tt_agg_max_hour(const tt_agg *agg) { return agg->max_hour; }
 
-static inline uint64_t key_hash(const tt_addr *src, tt_service service)
+static inline uint64_t key_hash(const tt_addr *src, uint32_t key)
 {
     uint64_t hi, lo;
     memcpy(&hi, src->bytes, 8);
     memcpy(&lo, src->bytes + 8, 8);
-    uint64_t h = lo ^ ((uint64_t)service << 3) ^ (hi * 0xc2b2ae3d27d4eb4full);
+    uint64_t h = lo ^ ((uint64_t)key << 3) ^ (hi * 0xc2b2ae3d27d4eb4full);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
@@ -81,7 +81,7 @@ static tt_status bin_rehash(bin *b, size_t nslots)
         return TT_ERR_NOMEM;
     size_t mask = nslots - 1;
     for (size_t i = 0; i < b->nrows; i++) {
-        uint64_t h = key_hash(&b->rows[i].src, b->rows[i].service);
+        uint64_t h = key_hash(&b->rows[i].src, tt_detail_key(&b->rows[i]));
         size_t s = (size_t)h & mask;
         while (slots[s])
             s = (s + 1) & mask;
@@ -125,7 +125,7 @@ static bin *find_bin(tt_agg *agg, int64_t hour, int32_t sensor)
 }
 
 tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr *src,
-                     tt_service service, uint32_t bytes)
+                     tt_service service, uint8_t kind, uint8_t os, uint32_t bytes)
 {
     /* Floor division: pre-1970 timestamps land in negative hours, not hour 0. */
     int64_t hour = ts_sec >= 0 ? ts_sec / 3600 : -((-ts_sec + 3599) / 3600);
@@ -133,13 +133,16 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
     if (b == NULL)
         return TT_ERR_NOMEM;
     size_t mask = b->nslots - 1;
-    uint64_t h = key_hash(src, service);
+    uint32_t key = service << 4 | (kind & 0xf);
+    uint64_t h = key_hash(src, key);
     uint64_t tag = (h >> 32) << 32;
     size_t s = (size_t)h & mask;
     uint64_t slot;
     while ((slot = b->slots[s]) != 0) {
         tt_detail_row *row = &b->rows[(uint32_t)slot - 1];
-        if ((slot & 0xffffffff00000000ull) == tag && row->service == service && addr_equal(&row->src, src)) {
+        if ((slot & 0xffffffff00000000ull) == tag && tt_detail_key(row) == key && addr_equal(&row->src, src)) {
+            if (row->os == 0)
+                row->os = os;
             row->packets++;
             row->bytes += bytes;
             if ((uint32_t)ts_sec < row->first)
@@ -161,9 +164,11 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
         b->rows_cap = cap;
     }
     tt_detail_row *row = &b->rows[b->nrows];
+    memset(row, 0, sizeof *row);
     row->src = *src;
     row->service = service;
-    row->cc = 0;
+    row->kind = kind & 0xf;
+    row->os = os;
     row->packets = 1;
     row->bytes = bytes;
     row->first = row->last = (uint32_t)ts_sec;
@@ -239,7 +244,7 @@ tt_status tt_agg_sort_rows(tt_detail_row *rows, size_t n)
     static const uint8_t v4_start[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
         if (tt_addr_is_v4(&copy[i].src)) {
-            items[k].key = (uint64_t)tt_addr_v4(&copy[i].src) << 32 | copy[i].service;
+            items[k].key = (uint64_t)tt_addr_v4(&copy[i].src) << 32 | tt_detail_key(&copy[i]);
             items[k].index = (uint32_t)i;
             k++;
         } else if (memcmp(copy[i].src.bytes, v4_start, 16) < 0) {

@@ -1,6 +1,6 @@
 /* Ingest-time aggregation with an interval lifecycle: packets are added to
- * open sensor-hour bins (one hash table each, keyed by source x service);
- * bins are flushed — sorted by (source, service) — when their hour is over or
+ * open sensor-hour bins (one hash table each, keyed by source x service x
+ * kind); bins are flushed — sorted by (source, service, kind) — when their hour is over or
  * memory is at its bound, and handed to the store. */
 #ifndef TT_AGGREGATE_AGGREGATOR_H
 #define TT_AGGREGATE_AGGREGATOR_H
@@ -22,14 +22,15 @@ void tt_agg_free(tt_agg *agg); /* accepts NULL */
 /* Counts one packet. Returns TT_ERR_NOMEM when the entry bound is reached:
  * flush, then add again. */
 TT_MUST_CHECK tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr *src,
-                                   tt_service service, uint32_t bytes);
+                                   tt_service service, uint8_t kind, uint8_t os, uint32_t bytes);
 
 size_t tt_agg_entries(const tt_agg *agg);
 /* Largest hour any packet fell into, or INT64_MIN when empty. */
 int64_t tt_agg_max_hour(const tt_agg *agg);
 
-/* Receives one flushed bin; rows are sorted by (src, service), their cc is 0
- * (the callback fills it in) and they stay valid only during the call. */
+/* Receives one flushed bin; rows are sorted by (src, service, kind), their
+ * cc, asn and src_flags are 0 (the callback fills them in) and they stay
+ * valid only during the call. */
 typedef tt_status (*tt_agg_emit_fn)(void *ctx, int64_t hour, int32_t sensor, tt_detail_row *rows,
                                     size_t n);
 
@@ -47,7 +48,7 @@ void tt_agg_batch_free(tt_agg_batch *batch); /* accepts NULL */
 /* detach + emit + free, in the calling thread. */
 TT_MUST_CHECK tt_status tt_agg_flush(tt_agg *agg, int64_t before_hour, tt_agg_emit_fn emit, void *ctx);
 
-/* Sorts rows by (src, service): radix sort for IPv4 sources (the common
+/* Sorts rows by (src, service, kind): radix sort for IPv4 sources (the common
  * case), comparison sort for IPv6. Exposed for tests. */
 TT_MUST_CHECK tt_status tt_agg_sort_rows(tt_detail_row *rows, size_t n);
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "classify/fingerprint.h"
+#include "classify/p0f.h"
 #include "util/hashmap.h"
 #include "util/parse.h"
 
@@ -32,23 +34,77 @@ static uint64_t port_key(tt_service service)
     return tt_service_is_icmp(service) ? (uint64_t)tt_service_proto(service) << 17 : service;
 }
 
+/* The ranking key of a row for a ranking by `group`. */
+static uint64_t rank_key(unsigned group, tt_service service, tt_cc cc, uint8_t kind, uint32_t asn)
+{
+    switch (group) {
+    case TT_GROUP_PORT: return port_key(service);
+    case TT_GROUP_CC: return cc;
+    case TT_GROUP_KIND: return kind;
+    default: return asn;
+    }
+}
+
 typedef struct collect_ctx {
+    const tt_rollup_filter *filter;
     tt_counter_map *map;
+    tt_counter_map *by_kind; /* ports only: port key << 4 | kind → packets */
     unsigned group;
     uint64_t total;
 } collect_ctx;
 
-static tt_status collect_row(void *ctx, const tt_rollup_row *row)
+static tt_status collect_add(collect_ctx *c, uint64_t key, uint8_t kind, uint64_t packets, uint64_t bytes)
 {
-    collect_ctx *c = ctx;
-    uint64_t key = c->group == TT_GROUP_PORT ? port_key(row->service) : row->cc;
-    c->total += row->packets;
+    c->total += packets;
     tt_counter_entry *e = tt_counter_map_get(c->map, key);
     if (e == NULL)
         return TT_ERR_NOMEM;
-    e->packets += row->packets;
-    e->bytes += row->bytes;
+    e->packets += packets;
+    e->bytes += bytes;
+    if (c->by_kind) {
+        tt_counter_entry *k = tt_counter_map_get(c->by_kind, key << 4 | kind);
+        if (k == NULL)
+            return TT_ERR_NOMEM;
+        k->packets += packets;
+    }
     return TT_OK;
+}
+
+/* A per sensor-hour total (rows carry only their list's dimensions). */
+static tt_status collect_total(void *ctx, const tt_rollup_row *row)
+{
+    collect_ctx *c = ctx;
+    if (!tt_filter_row(c->filter, row->service, row->kind, row->src_flags, 0, 0, false))
+        return TT_OK;
+    return collect_add(c, rank_key(c->group, row->service, row->cc, row->kind, row->asn), row->kind,
+                       row->packets, row->bytes);
+}
+
+/* Detail rows, for filters the totals cannot answer (AS, country, port, kind x country). */
+static tt_status collect_detail(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
+{
+    (void)hour;
+    (void)sensor;
+    collect_ctx *c = ctx;
+    for (size_t i = 0; i < n; i++) {
+        const tt_detail_row *r = &rows[i];
+        if (!tt_filter_row(c->filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
+            continue;
+        tt_status st = collect_add(c, rank_key(c->group, r->service, r->cc, r->kind, r->asn), r->kind,
+                                   r->packets, r->bytes);
+        if (st != TT_OK)
+            return st;
+    }
+    return TT_OK;
+}
+
+/* Whether the per sensor-hour totals hold what a ranking with this filter needs. */
+static bool totals_answer(const tt_rollup_filter *f, unsigned group)
+{
+    if (f->has_asn || f->has_port || f->cc)
+        return false;
+    bool kind_filter = f->has_kind || f->exclude_kinds;
+    return !(kind_filter && (group == TT_GROUP_CC || group == TT_GROUP_ASN));
 }
 
 static int ranked_cmp(const void *a, const void *b)
@@ -65,17 +121,23 @@ static bool rankable(unsigned group, uint64_t key)
     return group != TT_GROUP_PORT || tt_service_port((tt_service)key) >= 0;
 }
 
-/* Ranked entries of one period (caller frees *ranked). */
+/* Ranked entries of one period (caller frees *ranked); by_kind (may be NULL)
+ * gets port << 4 | kind → packets for a ranking of ports. */
 static tt_status rank_period(tt_query *q, const tt_period *period, unsigned group,
-                             tt_counter_entry **ranked, size_t *n, uint64_t *total)
+                             tt_counter_entry **ranked, size_t *n, uint64_t *total, tt_counter_map *by_kind)
 {
     tt_counter_map map;
     tt_counter_map_init(&map, QUERY_MAX_KEYS);
     tt_rollup_filter filter = q->filter;
     filter.hour_from = period->hour_from;
     filter.hour_to = period->hour_to;
-    collect_ctx ctx = {&map, group, 0};
-    tt_status st = q->store->ops->scan_totals(q->store, &filter, group, collect_row, &ctx);
+    collect_ctx ctx = {&filter, &map, by_kind, group, 0};
+    tt_status st;
+    if (totals_answer(&filter, group))
+        st = q->store->ops->scan_totals(q->store, &filter, group == TT_GROUP_KIND ? TT_GROUP_PORT : group,
+                                        collect_total, &ctx);
+    else
+        st = q->store->ops->scan_segments(q->store, &filter, NULL, false, collect_detail, &ctx);
     *ranked = NULL;
     *n = 0;
     if (st == TT_OK) {
@@ -98,6 +160,7 @@ static tt_status rank_period(tt_query *q, const tt_period *period, unsigned grou
 }
 
 typedef struct sources_ctx {
+    const tt_rollup_filter *filter;
     unsigned group;
     tt_counter_map *index; /* key → position in the top list (in .extra) */
     tt_u64_set seen_v4;    /* IPv4 source << 24 | position: one word per entry */
@@ -127,10 +190,10 @@ static tt_status count_sources(void *ctx, int64_t hour, int32_t sensor, const tt
     (void)sensor;
     sources_ctx *c = ctx;
     for (size_t i = 0; i < n; i++) {
-        /* A country is per source: look at the first row of each source only. */
-        if (c->group == TT_GROUP_CC && i > 0 && tt_addr_cmp(&rows[i - 1].src, &rows[i].src) == 0)
+        const tt_detail_row *r = &rows[i];
+        if (!tt_filter_row(c->filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
             continue;
-        uint64_t key = c->group == TT_GROUP_PORT ? port_key(rows[i].service) : rows[i].cc;
+        uint64_t key = rank_key(c->group, r->service, r->cc, r->kind, r->asn);
         if (key != c->last_key || c->last_entry == NULL) {
             c->last_key = key;
             c->last_entry = tt_counter_map_find(c->index, key);
@@ -164,6 +227,7 @@ static tt_status distinct_sources(tt_query *q, unsigned group, const tt_counter_
     }
     sources_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
+    ctx.filter = &q->filter;
     ctx.group = group;
     ctx.index = &index;
     ctx.counts = counts;
@@ -196,8 +260,11 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
     tt_status st = tt_period_previous(&q->period, &previous, err, errlen);
     if (st != TT_OK)
         return st;
-    if ((st = rank_period(q, &q->period, group, &ranked, &n, &total)) != TT_OK ||
-        (st = rank_period(q, &previous, group, &prev, &nprev, &prev_total)) != TT_OK) {
+    tt_counter_map by_kind;
+    tt_counter_map_init(&by_kind, QUERY_MAX_KEYS);
+    if ((st = rank_period(q, &q->period, group, &ranked, &n, &total,
+                          group == TT_GROUP_PORT ? &by_kind : NULL)) != TT_OK ||
+        (st = rank_period(q, &previous, group, &prev, &nprev, &prev_total, NULL)) != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;
     }
@@ -235,13 +302,19 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
                 st = tt_cell_text(&row[c++], name);
             else
                 tt_cell_null(&row[c++], "-");
-        } else {
+        } else if (group == TT_GROUP_CC) {
             char cc[3], name[128];
             tt_cc_text((tt_cc)ranked[i].key, cc);
             st = tt_cell_text(&row[c++], cc);
             if (st == TT_OK)
                 st = tt_cell_text(&row[c++], tt_geo_country_name(q->geo, (tt_cc)ranked[i].key, name,
                                                                  sizeof name));
+        } else if (group == TT_GROUP_ASN) {
+            char name[256];
+            tt_cell_int(&row[c++], (int64_t)ranked[i].key);
+            st = tt_cell_text(&row[c++], tt_geo_as_name(q->geo, (uint32_t)ranked[i].key, name, sizeof name));
+        } else {
+            st = tt_cell_text(&row[c++], tt_kind_name((tt_kind)ranked[i].key));
         }
         if (st != TT_OK)
             goto cleanup;
@@ -252,8 +325,25 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
         for (size_t p = 0; p < nprev && p < TT_PREV_RANK_TOP; p++)
             if (prev[p].key == ranked[i].key)
                 tt_cell_int(&row[c], (int64_t)p + 1);
+        c++;
+        if (group == TT_GROUP_PORT) {
+            /* The kind of packet (scanner tool, backscatter) most seen on the port. */
+            uint64_t best = 0;
+            int best_kind = -1;
+            for (int k = 0; k < TT_KIND_COUNT; k++) {
+                tt_counter_entry *e = tt_counter_map_find(&by_kind, ranked[i].key << 4 | (uint64_t)k);
+                if (e && e->packets > best) {
+                    best = e->packets;
+                    best_kind = k;
+                }
+            }
+            if (best_kind >= 0 && (st = tt_cell_text(&row[c++], tt_kind_name((tt_kind)best_kind))) != TT_OK)
+                goto cleanup;
+            tt_cell_real(&row[c++], ranked[i].packets ? 100.0 * (double)best / (double)ranked[i].packets : 0);
+        }
     }
 cleanup:
+    tt_counter_map_free(&by_kind);
     free(ranked);
     free(prev);
     free(sources);
@@ -263,10 +353,26 @@ cleanup:
 tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen)
 {
     static const char *columns[] = {"rank", "proto", "port", "service", "packets", "share", "sources",
-                                    "prev_rank"};
+                                    "prev_rank", "tool", "tool_share"};
     tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
     out->real_digits = 2;
     return top_ranking(q, TT_GROUP_PORT, out, err, errlen);
+}
+
+tt_status tt_query_top_asns(tt_query *q, tt_table *out, char *err, size_t errlen)
+{
+    static const char *columns[] = {"rank", "asn", "as_name", "packets", "share", "sources", "prev_rank"};
+    tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
+    out->real_digits = 2;
+    return top_ranking(q, TT_GROUP_ASN, out, err, errlen);
+}
+
+tt_status tt_query_top_tools(tt_query *q, tt_table *out, char *err, size_t errlen)
+{
+    static const char *columns[] = {"rank", "tool", "packets", "share", "sources", "prev_rank"};
+    tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
+    out->real_digits = 2;
+    return top_ranking(q, TT_GROUP_KIND, out, err, errlen);
 }
 
 tt_status tt_query_top_countries(tt_query *q, tt_table *out, char *err, size_t errlen)
@@ -291,13 +397,9 @@ typedef struct top_sources_ctx {
     uint64_t total;
 } top_sources_ctx;
 
-static bool row_matches(const tt_rollup_filter *f, const tt_detail_row *row)
+static bool row_matches(const tt_rollup_filter *f, const tt_detail_row *r)
 {
-    if (f->has_port) {
-        if (tt_service_proto(row->service) != f->proto || tt_service_port(row->service) != f->port)
-            return false;
-    }
-    return f->cc == 0 || row->cc == f->cc;
+    return tt_filter_row(f, r->service, r->kind, r->src_flags, r->cc, r->asn, true);
 }
 
 static tt_status add_source_packets(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows,
@@ -378,8 +480,27 @@ cleanup:
 }
 
 typedef struct series_ctx {
+    const tt_rollup_filter *filter;
     tt_counter_map *by_hour;
 } series_ctx;
+
+/* Series with an AS filter: from the detail rows. */
+static tt_status series_detail(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
+{
+    (void)sensor;
+    series_ctx *c = ctx;
+    tt_counter_entry *e = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const tt_detail_row *r = &rows[i];
+        if (!tt_filter_row(c->filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
+            continue;
+        if (e == NULL && (e = tt_counter_map_get(c->by_hour, (uint64_t)hour)) == NULL)
+            return TT_ERR_NOMEM;
+        e->packets += r->packets;
+        e->bytes += r->bytes;
+    }
+    return TT_OK;
+}
 
 static tt_status series_row(void *ctx, const tt_rollup_row *row)
 {
@@ -401,8 +522,10 @@ tt_status tt_query_series(tt_query *q, bool by_hour, tt_table *out, char *err, s
         return TT_OK;
     tt_counter_map by_hour_map;
     tt_counter_map_init(&by_hour_map, QUERY_MAX_KEYS);
-    series_ctx ctx = {&by_hour_map};
-    tt_status st = q->store->ops->scan_rollup(q->store, &q->filter, TT_GROUP_HOUR, series_row, &ctx);
+    series_ctx ctx = {&q->filter, &by_hour_map};
+    tt_status st = q->filter.has_asn
+                       ? q->store->ops->scan_segments(q->store, &q->filter, NULL, false, series_detail, &ctx)
+                       : q->store->ops->scan_rollup(q->store, &q->filter, TT_GROUP_HOUR, series_row, &ctx);
     if (st != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;
@@ -454,10 +577,11 @@ cleanup:
     return st;
 }
 
-/* One line of a source's history: local day x service x sensor. */
+/* One line of a source's history: local day x service x kind x sensor. */
 typedef struct ip_line {
     int32_t day;
     tt_service service;
+    uint8_t kind, os;
     int32_t sensor;
     uint64_t packets, bytes;
     uint32_t first, last;
@@ -468,6 +592,9 @@ typedef struct ip_ctx {
     ip_line *lines;
     size_t n, cap;
     tt_cc cc;
+    uint32_t asn;
+    uint8_t src_flags;
+    uint64_t os_packets[TT_OS_COUNT];
 } ip_ctx;
 
 static tt_status collect_ip(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
@@ -485,12 +612,16 @@ static tt_status collect_ip(void *ctx, int64_t hour, int32_t sensor, const tt_de
     }
     for (size_t i = lo; i < n && tt_addr_cmp(&rows[i].src, c->addr) == 0; i++) {
         c->cc = rows[i].cc;
+        c->asn = rows[i].asn;
+        c->src_flags = rows[i].src_flags;
+        if (rows[i].os < TT_OS_COUNT)
+            c->os_packets[rows[i].os] += rows[i].packets;
         ip_line *line = NULL;
         for (size_t k = c->n; k > 0; k--) {
             ip_line *l = &c->lines[k - 1];
             if (l->day != day)
                 break;
-            if (l->service == rows[i].service && l->sensor == sensor) {
+            if (l->service == rows[i].service && l->kind == rows[i].kind && l->sensor == sensor) {
                 line = l;
                 break;
             }
@@ -505,8 +636,11 @@ static tt_status collect_ip(void *ctx, int64_t hour, int32_t sensor, const tt_de
                 c->cap = cap;
             }
             line = &c->lines[c->n++];
-            *line = (ip_line){day, rows[i].service, sensor, 0, 0, rows[i].first, rows[i].last};
+            *line = (ip_line){day, rows[i].service, rows[i].kind, rows[i].os, sensor, 0, 0, rows[i].first,
+                              rows[i].last};
         }
+        if (line->os == TT_OS_UNKNOWN)
+            line->os = rows[i].os;
         line->packets += rows[i].packets;
         line->bytes += rows[i].bytes;
         if (rows[i].first < line->first)
@@ -524,6 +658,8 @@ static int ip_line_cmp(const void *a, const void *b)
         return la->day < lb->day ? -1 : 1;
     if (la->service != lb->service)
         return la->service < lb->service ? -1 : 1;
+    if (la->kind != lb->kind)
+        return la->kind < lb->kind ? -1 : 1;
     return (la->sensor > lb->sensor) - (la->sensor < lb->sensor);
 }
 
@@ -547,9 +683,12 @@ static const char *format_time(uint32_t t, char *buf, size_t len)
 tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *out, char *err,
                       size_t errlen)
 {
-    static const char *columns[] = {"day", "proto", "port", "service", "sensor", "packets", "bytes",
-                                    "first_seen", "last_seen"};
-    ip_ctx ctx = {addr, NULL, 0, 0, TT_CC_UNKNOWN};
+    static const char *columns[] = {"day", "proto", "port", "service", "sensor", "tool", "os", "packets",
+                                    "bytes", "first_seen", "last_seen"};
+    ip_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.addr = addr;
+    ctx.cc = TT_CC_UNKNOWN;
     tt_table table;
     tt_table_init(&table, columns, sizeof columns / sizeof columns[0]);
     tt_status st = q->store->ops->scan_segments(q->store, &q->filter, addr, false, collect_ip, &ctx);
@@ -588,14 +727,31 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
             st = tt_cell_text(&row[3], service);
         else
             tt_cell_null(&row[3], "-");
-        if (st || (st = tt_cell_text(&row[4], sensor_name(q, l->sensor))))
+        if (st || (st = tt_cell_text(&row[4], sensor_name(q, l->sensor))) ||
+            (st = tt_cell_text(&row[5], tt_kind_name((tt_kind)l->kind))))
             goto cleanup;
-        tt_cell_int(&row[5], (int64_t)l->packets);
-        tt_cell_int(&row[6], (int64_t)l->bytes);
-        if ((st = tt_cell_text(&row[7], format_time(l->first, t1, sizeof t1))) ||
-            (st = tt_cell_text(&row[8], format_time(l->last, t2, sizeof t2))))
+        if (l->os != TT_OS_UNKNOWN && (st = tt_cell_text(&row[6], tt_os_class_name((tt_os_class)l->os))))
+            goto cleanup;
+        if (l->os == TT_OS_UNKNOWN)
+            tt_cell_null(&row[6], "-");
+        tt_cell_int(&row[7], (int64_t)l->packets);
+        tt_cell_int(&row[8], (int64_t)l->bytes);
+        if ((st = tt_cell_text(&row[9], format_time(l->first, t1, sizeof t1))) ||
+            (st = tt_cell_text(&row[10], format_time(l->last, t2, sizeof t2))))
             goto cleanup;
     }
+    /* The sender's OS class: the one seen on most packets among those with a hint. */
+    tt_os_class os = TT_OS_UNKNOWN;
+    uint64_t os_best = 0;
+    for (int k = 1; k < TT_OS_COUNT; k++) {
+        if (ctx.os_packets[k] > os_best) {
+            os_best = ctx.os_packets[k];
+            os = (tt_os_class)k;
+        }
+    }
+    char as_name[256] = "";
+    if (ctx.asn)
+        tt_geo_as_name(q->geo, ctx.asn, as_name, sizeof as_name);
     char text[TT_ADDR_STRLEN], cc[3], t1[40], t2[40];
     tt_addr_format(addr, text);
     tt_cc_text(ctx.cc, cc);
@@ -615,6 +771,11 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
         } else {
             fputs(", \"first_seen\": null, \"last_seen\": null", out);
         }
+        fprintf(out, ", \"asn\": %lu, \"as_name\": ", (unsigned long)ctx.asn);
+        tt_json_string(out, as_name);
+        fprintf(out, ", \"known_scanner\": %s, \"os\": \"%s\", \"device\": \"%s\"",
+                ctx.src_flags & TT_GEO_KNOWN_SCANNER ? "true" : "false", tt_os_class_name(os),
+                tt_os_device_name(os));
         fprintf(out, ", \"packets\": %llu, \"bytes\": %llu, \"rows\": ", (unsigned long long)packets,
                 (unsigned long long)bytes);
         st = tt_table_print_json_array(&table, out, 0);
@@ -625,9 +786,11 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
         if (ctx.n == 0) {
             fprintf(out, "%s: not seen in this period\n", text);
         } else {
-            fprintf(out, "ip:         %s\ncc:         %s\nfirst seen: %s\nlast seen:  %s\n"
-                         "packets:    %llu\nbytes:      %llu\n\n",
-                    text, cc, format_time(first, t1, sizeof t1), format_time(last, t2, sizeof t2),
+            fprintf(out, "ip:         %s\ncc:         %s\nasn:        %lu %s\nos:         %s (%s)%s\n"
+                         "first seen: %s\nlast seen:  %s\npackets:    %llu\nbytes:      %llu\n\n",
+                    text, cc, (unsigned long)ctx.asn, as_name, tt_os_class_name(os), tt_os_device_name(os),
+                    ctx.src_flags & TT_GEO_KNOWN_SCANNER ? "\nknown scanner" : "",
+                    format_time(first, t1, sizeof t1), format_time(last, t2, sizeof t2),
                     (unsigned long long)packets, (unsigned long long)bytes);
             st = tt_table_print(&table, format, out);
         }
@@ -711,7 +874,7 @@ tt_status tt_query_stats(tt_query *q, tt_format format, FILE *out, char *err, si
             last_hour = first_hour - 1;
         }
     }
-    tt_rollup_filter all = {INT64_MIN / 8, INT64_MAX / 8, NULL, 0, false, 0, 0, 0};
+    tt_rollup_filter all = {.hour_from = INT64_MIN / 8, .hour_to = INT64_MAX / 8};
     sensor_totals_ctx sctx = {&per_sensor};
     if (st == TT_OK)
         st = q->store->ops->scan_rollup(q->store, &all, TT_GROUP_SENSOR, sensor_total, &sctx);

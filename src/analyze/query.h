@@ -32,6 +32,9 @@ typedef struct tt_query {
 
 TT_MUST_CHECK tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen);
 TT_MUST_CHECK tt_status tt_query_top_countries(tt_query *q, tt_table *out, char *err, size_t errlen);
+TT_MUST_CHECK tt_status tt_query_top_asns(tt_query *q, tt_table *out, char *err, size_t errlen);
+/* Packets by kind: scanner tool fingerprints and backscatter. */
+TT_MUST_CHECK tt_status tt_query_top_tools(tt_query *q, tt_table *out, char *err, size_t errlen);
 /* q->filter.has_port restricts to one port. */
 TT_MUST_CHECK tt_status tt_query_top_sources(tt_query *q, tt_table *out, char *err, size_t errlen);
 /* Packets per local day (by_hour false) or per UTC-aligned hour, zero-filled;

@@ -8,12 +8,14 @@
 
 #include "util/status.h"
 
+/* The host's table, for users who want it as an explicit path. */
 #define TT_SERVICES_DEFAULT_PATH "/etc/services"
 
 typedef struct tt_services tt_services;
 
-/* Loads a services(5)-format file; path NULL = TT_SERVICES_DEFAULT_PATH. A
- * missing file gives an empty table (names are a convenience, not data). */
+/* Loads a services(5)-format file; path NULL = the IANA registry compiled into
+ * teiten (data/services.txt, tcp and udp). A missing file gives an empty
+ * table (names are a convenience, not data). */
 TT_MUST_CHECK tt_status tt_services_load(const char *path, tt_services **out, char *err, size_t errlen);
 /* Parses services(5) text (used by tests and the fuzzer). */
 TT_MUST_CHECK tt_status tt_services_parse(const char *text, size_t len, tt_services **out);

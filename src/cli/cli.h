@@ -33,5 +33,7 @@ int tt_cmd_series(int argc, char **argv);
 int tt_cmd_ip(int argc, char **argv);
 int tt_cmd_stats(int argc, char **argv);
 int tt_cmd_simulate(int argc, char **argv);
+int tt_cmd_backscatter(int argc, char **argv);
+int tt_cmd_kb(int argc, char **argv);
 
 #endif

@@ -25,11 +25,15 @@ int tt_cmd_ingest(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'c'},
         {"sensor", required_argument, NULL, 's'}, {"geo", required_argument, NULL, 'g'},
         {"batch", required_argument, NULL, 'b'},  {"quiet", no_argument, NULL, 'q'},
+        {"mmdb-country", required_argument, NULL, 'M'}, {"mmdb-asn", required_argument, NULL, 'N'},
+        {"scanners", required_argument, NULL, 'S'}, {"p0f", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     tt_settings settings;
     char err[1024];
-    const char *db = NULL, *config = NULL, *sensor = NULL, *geo_path = NULL;
+    const char *db = NULL, *config = NULL, *sensor = NULL, *geo_path = NULL, *mmdb_country = NULL,
+               *mmdb_asn = NULL, *p0f_path = NULL, *scanner_files[TT_SETTINGS_MAX_LISTS];
+    size_t nscanner_files = 0;
     uint64_t batch = 0;
     bool quiet = false;
     int opt;
@@ -41,6 +45,16 @@ int tt_cmd_ingest(int argc, char **argv)
         case 's': sensor = optarg; break;
         case 'g': geo_path = optarg; break;
         case 'q': quiet = true; break;
+        case 'M': mmdb_country = optarg; break;
+        case 'N': mmdb_asn = optarg; break;
+        case 'P': p0f_path = optarg; break;
+        case 'S':
+            if (nscanner_files == TT_SETTINGS_MAX_LISTS) {
+                tt_log_error("at most %d --scanners lists", TT_SETTINGS_MAX_LISTS);
+                return TT_EXIT_USAGE;
+            }
+            scanner_files[nscanner_files++] = optarg;
+            break;
         case 'b':
             if (!tt_parse_u64(optarg, UINT64_MAX, &batch) || batch == 0) {
                 tt_log_error("--batch needs a positive number, not '%s'", optarg);
@@ -59,6 +73,8 @@ int tt_cmd_ingest(int argc, char **argv)
     int rc = TT_EXIT_USAGE;
     tt_store *store = NULL;
     tt_geo *geo = NULL;
+    tt_prefix_list *scanners = NULL;
+    tt_p0f *p0f = NULL;
     tt_ingest *ingest = NULL;
     if (config && tt_settings_load(&settings, config, err, sizeof err) != TT_OK) {
         tt_log_error("%s", err);
@@ -72,9 +88,20 @@ int tt_cmd_ingest(int argc, char **argv)
         tt_log_error("no sensor: give --sensor NAME, or --config FILE with [sensor NAME] prefixes");
         goto cleanup;
     }
+    /* Command-line options override the configuration file. */
+    if (geo_path)
+        snprintf(settings.geo, sizeof settings.geo, "%s", geo_path);
+    if (mmdb_country)
+        snprintf(settings.mmdb_country, sizeof settings.mmdb_country, "%s", mmdb_country);
+    if (mmdb_asn)
+        snprintf(settings.mmdb_asn, sizeof settings.mmdb_asn, "%s", mmdb_asn);
+    if (p0f_path)
+        snprintf(settings.p0f, sizeof settings.p0f, "%s", p0f_path);
+    for (size_t i = 0; i < nscanner_files && settings.nscanners < TT_SETTINGS_MAX_LISTS; i++)
+        snprintf(settings.scanners[settings.nscanners++], sizeof settings.scanners[0], "%s", scanner_files[i]);
     rc = TT_EXIT_ERROR;
-    if (tt_geo_open(geo_path ? geo_path : settings.geo[0] ? settings.geo : NULL, &geo, err, sizeof err) !=
-        TT_OK) {
+    if (tt_settings_open_geo(&settings, &geo, &scanners, err, sizeof err) != TT_OK ||
+        tt_settings_open_p0f(&settings, &p0f, err, sizeof err) != TT_OK) {
         tt_log_error("%s", err);
         goto cleanup;
     }
@@ -82,7 +109,8 @@ int tt_cmd_ingest(int argc, char **argv)
         tt_log_error("%s", err);
         goto cleanup;
     }
-    tt_ingest_options io = {sensor, settings.sensors, geo, batch, 0, isatty(STDERR_FILENO) != 0, &ingest_stop};
+    tt_ingest_options io = {sensor, settings.sensors, geo, p0f, batch, 0, isatty(STDERR_FILENO) != 0,
+                            &ingest_stop};
     if (tt_ingest_new(store, &io, &ingest, err, sizeof err) != TT_OK) {
         tt_log_error("%s", err);
         goto cleanup;
@@ -133,6 +161,8 @@ cleanup:
     tt_ingest_free(ingest);
     tt_store_close(store);
     tt_geo_close(geo);
+    tt_prefix_list_free(scanners);
+    tt_p0f_free(p0f);
     tt_settings_free(&settings);
     return rc;
 }

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analyze/attacks.h"
 #include "analyze/query.h"
+#include "classify/fingerprint.h"
 #include "cli/cli.h"
 #include "cli/settings.h"
 #include "util/limits.h"
@@ -13,7 +15,8 @@
 #include "util/parse.h"
 
 typedef struct query_args {
-    const char *db, *config, *from, *to, *tz, *sensor, *region, *geo, *port, *country, *by;
+    const char *db, *config, *from, *to, *tz, *sensor, *region, *geo, *port, *country, *by, *asn, *tool;
+    bool exclude_backscatter, exclude_known;
     uint64_t limit;
     tt_format format;
     const char *positional[2];
@@ -38,7 +41,9 @@ static int parse_args(int argc, char **argv, query_args *a)
         {"region", required_argument, NULL, 'r'},  {"limit", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'o'},  {"geo", required_argument, NULL, 'g'},
         {"port", required_argument, NULL, 'p'},    {"country", required_argument, NULL, 'C'},
-        {"by", required_argument, NULL, 'b'},      {NULL, 0, NULL, 0},
+        {"by", required_argument, NULL, 'b'},      {"asn", required_argument, NULL, 'A'},
+        {"tool", required_argument, NULL, 'T'},    {"exclude-backscatter", no_argument, NULL, 'X'},
+        {"exclude-known-scanners", no_argument, NULL, 'K'}, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     a->limit = 10;
@@ -57,6 +62,10 @@ static int parse_args(int argc, char **argv, query_args *a)
         case 'p': a->port = optarg; break;
         case 'C': a->country = optarg; break;
         case 'b': a->by = optarg; break;
+        case 'A': a->asn = optarg; break;
+        case 'T': a->tool = optarg; break;
+        case 'X': a->exclude_backscatter = true; break;
+        case 'K': a->exclude_known = true; break;
         case 'n':
             if (!tt_parse_u64(optarg, 1000000000, &a->limit) || a->limit == 0) {
                 tt_log_error("--limit needs a positive number, not '%s'", optarg);
@@ -124,8 +133,11 @@ static int env_open(query_env *env, const query_args *a, bool need_period)
         return TT_EXIT_ERROR;
     }
     /* Names only: a missing database or services file is not fatal. */
-    const char *geo_path = a->geo ? a->geo : env->settings.geo[0] ? env->settings.geo : NULL;
-    if (tt_geo_open(geo_path, &env->geo, err, sizeof err) != TT_OK && a->geo) {
+    if (a->geo)
+        snprintf(env->settings.geo, sizeof env->settings.geo, "%s", a->geo);
+    env->settings.nscanners = 0; /* stored flags already say who is a known scanner */
+    tt_prefix_list *unused = NULL;
+    if (tt_settings_open_geo(&env->settings, &env->geo, &unused, err, sizeof err) != TT_OK && a->geo) {
         tt_log_error("%s", err);
         return TT_EXIT_ERROR;
     }
@@ -167,6 +179,33 @@ static int env_open(query_env *env, const query_args *a, bool need_period)
         return TT_EXIT_USAGE;
     }
     q->filter.has_port = a->port != NULL;
+    if (a->asn) {
+        uint64_t asn;
+        const char *digits = (a->asn[0] == 'A' || a->asn[0] == 'a') && (a->asn[1] == 'S' || a->asn[1] == 's')
+                                 ? a->asn + 2
+                                 : a->asn;
+        if (!tt_parse_u64(digits, UINT32_MAX, &asn)) {
+            tt_log_error("--asn needs an AS number such as 4134 or AS4134, not '%s'", a->asn);
+            return TT_EXIT_USAGE;
+        }
+        q->filter.has_asn = true;
+        q->filter.asn = (uint32_t)asn;
+    }
+    if (a->tool) {
+        tt_kind kind;
+        if (!tt_kind_parse(a->tool, &kind)) {
+            tt_log_error("unknown --tool '%s' (see 'teiten top tools')", a->tool);
+            return TT_EXIT_USAGE;
+        }
+        q->filter.has_kind = true;
+        q->filter.kind = (uint8_t)kind;
+    }
+    if (a->exclude_backscatter)
+        for (int k = 0; k < TT_KIND_COUNT; k++)
+            if (tt_kind_is_backscatter((tt_kind)k))
+                q->filter.exclude_kinds |= (uint16_t)(1u << k);
+    if (a->exclude_known)
+        q->filter.exclude_flags |= TT_GEO_KNOWN_SCANNER;
     if (a->country && parse_cc(a->country, &q->filter.cc) != TT_EXIT_OK)
         return TT_EXIT_USAGE;
 
@@ -222,27 +261,27 @@ int tt_cmd_top(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc != TT_EXIT_OK)
         return rc;
-    if (a.npositional != 1 || (strcmp(a.positional[0], "ports") && strcmp(a.positional[0], "countries") &&
-                               strcmp(a.positional[0], "sources"))) {
-        tt_log_error("usage: teiten top ports|countries|sources [options]");
-        return TT_EXIT_USAGE;
-    }
-    bool sources = strcmp(a.positional[0], "sources") == 0;
-    if (!sources && (a.port || a.country)) {
-        tt_log_error("--port and --country apply to 'top sources' only");
+    static const struct {
+        const char *name;
+        tt_status (*run)(tt_query *q, tt_table *out, char *err, size_t errlen);
+    } rankings[] = {
+        {"ports", tt_query_top_ports},     {"countries", tt_query_top_countries},
+        {"sources", tt_query_top_sources}, {"asns", tt_query_top_asns},
+        {"tools", tt_query_top_tools},
+    };
+    size_t which = sizeof rankings / sizeof rankings[0];
+    for (size_t i = 0; a.npositional == 1 && i < sizeof rankings / sizeof rankings[0]; i++)
+        if (strcmp(a.positional[0], rankings[i].name) == 0)
+            which = i;
+    if (which == sizeof rankings / sizeof rankings[0]) {
+        tt_log_error("usage: teiten top ports|countries|sources|asns|tools [options]");
         return TT_EXIT_USAGE;
     }
     query_env env;
     if ((rc = env_open(&env, &a, true)) == TT_EXIT_OK) {
         tt_table table;
         char err[1024];
-        tt_status st;
-        if (strcmp(a.positional[0], "ports") == 0)
-            st = tt_query_top_ports(&env.q, &table, err, sizeof err);
-        else if (sources)
-            st = tt_query_top_sources(&env.q, &table, err, sizeof err);
-        else
-            st = tt_query_top_countries(&env.q, &table, err, sizeof err);
+        tt_status st = rankings[which].run(&env.q, &table, err, sizeof err);
         if (st != TT_OK) {
             tt_log_error("%s", err);
             tt_table_free(&table);
@@ -320,6 +359,62 @@ int tt_cmd_stats(int argc, char **argv)
         if (tt_query_stats(&env.q, a.format, stdout, err, sizeof err) != TT_OK) {
             tt_log_error("%s", err);
             rc = TT_EXIT_ERROR;
+        }
+    }
+    env_close(&env);
+    return rc;
+}
+
+int tt_cmd_backscatter(int argc, char **argv)
+{
+    /* Thresholds first (own options), the rest are the common query options. */
+    tt_attack_thresholds t;
+    tt_attack_thresholds_default(&t);
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        static const char *names[] = {"--timeout", "--min-packets", "--min-duration", "--min-ppm"};
+        int which = -1;
+        for (int k = 0; k < 4; k++)
+            if (strcmp(argv[i], names[k]) == 0)
+                which = k;
+        if (which < 0) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        uint64_t v;
+        if (i + 1 >= argc || !tt_parse_u64(argv[i + 1], UINT32_MAX, &v)) {
+            tt_log_error("%s needs a number", names[which]);
+            return TT_EXIT_USAGE;
+        }
+        i++;
+        if (which == 0)
+            t.timeout = (uint32_t)v;
+        else if (which == 1)
+            t.min_packets = v;
+        else if (which == 2)
+            t.min_seconds = (uint32_t)v;
+        else
+            t.min_ppm = (uint32_t)v;
+    }
+    argc = kept;
+    query_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != TT_EXIT_OK)
+        return rc;
+    if (a.npositional != 0) {
+        tt_log_error("usage: teiten backscatter [--min-packets N] [--min-duration S] [--min-ppm N] [options]");
+        return TT_EXIT_USAGE;
+    }
+    query_env env;
+    if ((rc = env_open(&env, &a, true)) == TT_EXIT_OK) {
+        tt_table table;
+        char err[1024];
+        if (tt_query_attacks(&env.q, &t, &table, err, sizeof err) != TT_OK) {
+            tt_log_error("%s", err);
+            tt_table_free(&table);
+            rc = TT_EXIT_ERROR;
+        } else {
+            rc = print_table(&table, a.format);
         }
     }
     env_close(&env);

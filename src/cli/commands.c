@@ -17,7 +17,11 @@
     "  --region CC        only packets to sensors located in this country\n"            \
     "  --limit N          at most N rows (default 10)\n"                                   \
     "  --format F         table (default), json or csv\n"                                  \
-    "  --geo FILE         libloc database for country names\n"
+    "  --geo FILE         libloc database for country and AS names\n"                        \
+    "  --asn N            only sources in AS N (e.g. 4134 or AS4134)\n"                     \
+    "  --tool NAME        only packets of this kind (see 'teiten top tools')\n"           \
+    "  --exclude-backscatter      leave out backscatter (SYN-ACK, RST, ICMP errors)\n"      \
+    "  --exclude-known-scanners   leave out sources on the known-scanner lists\n"
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -25,22 +29,32 @@ static int cmd_version(int argc, char **argv);
 const tt_command tt_commands[] = {
     {"ingest", "read captures into the store",
      "usage: teiten ingest [--db FILE] [--config FILE] [--sensor NAME] [--geo FILE]\n"
-     "                     [--batch N] [--quiet] CAPTURE...\n"
+     "                     [--mmdb-country FILE] [--mmdb-asn FILE] [--scanners FILE]...\n"
+     "                     [--p0f FILE|none] [--batch N] [--quiet] CAPTURE...\n"
      "Reads pcap/pcapng captures (plain, gzip or zstd; '-' = stdin) and adds them to the\n"
      "store. Packets belong to --sensor NAME, or to the sensor whose prefix in the\n"
      "configuration holds their destination; packets to no sensor count as unassigned.\n"
      "A capture already ingested (same content) is skipped; an interrupted ingest resumes.\n"
+     "Each packet is classified: destination port, source country and AS (libloc, or\n"
+     "MaxMind-format .mmdb files), known-scanner lists (labelled prefix files), scanner\n"
+     "tool fingerprint or backscatter, and the sender's OS class from p0f's signatures.\n"
+     "  --geo FILE          libloc database (default Debian's libloc-database)\n"
+     "  --mmdb-country FILE, --mmdb-asn FILE   use .mmdb databases instead of libloc\n"
+     "  --scanners FILE     known-scanner prefix list, 'PREFIX LABEL' lines (repeatable)\n"
+     "  --p0f FILE|none     p0f signatures (default /etc/p0f/p0f.fp when installed)\n"
      "  --batch N   frames per commit (default 8388608)\n"
      "  --quiet     no per-file summary lines\n"
      "Exit: 0 ok, 1 error, 2 usage, 3 some capture was damaged (kept up to the damage).\n",
      tt_cmd_ingest},
     {"top", "rank ports, countries or sources",
-     "usage: teiten top ports|countries|sources [options]\n"
-     "Ranks destination ports (proto/port, ICMP as 0/icmp), source countries or source\n"
-     "addresses by packets over the period, with the rank in the previous period of\n"
-     "the same length (prev_rank, null = out of top 10) and exact unique sources.\n" QUERY_OPTIONS
-     "  --port P/PROTO     (sources) only packets to this port, e.g. 9600/tcp\n"
-     "  --country CC       (sources) only sources in this country\n",
+     "usage: teiten top ports|countries|sources|asns|tools [options]\n"
+     "Ranks destination ports (proto/port, ICMP as 0/icmp), source countries, source\n"
+     "addresses, source ASes or packet kinds (scanner tools, backscatter) by packets over\n"
+     "the period, with the rank in the previous period of the same length (prev_rank,\n"
+     "null = out of top 10) and exact unique sources. Ports also show the kind of packet\n"
+     "seen most on them (tool, tool_share).\n" QUERY_OPTIONS
+     "  --port P/PROTO     only packets to this port, e.g. 9600/tcp\n"
+     "  --country CC       only sources in this country\n",
      tt_cmd_top},
     {"series", "packets per day or hour for a port or a country",
      "usage: teiten series (--port P/PROTO | --country CC) [--by day|hour] [options]\n"
@@ -50,6 +64,23 @@ const tt_command tt_commands[] = {
      "usage: teiten ip ADDRESS [options]\n"
      "First/last seen, country, totals, and one row per day x proto/port x sensor.\n" QUERY_OPTIONS,
      tt_cmd_ip},
+    {"backscatter", "DoS attacks inferred from backscatter",
+     "usage: teiten backscatter [--timeout S] [--min-packets N] [--min-duration S] [--min-ppm N]\n"
+     "                          [options]\n"
+     "Replies of DoS victims to spoofed packets (SYN-ACK, RST, ICMP errors quoting a\n"
+     "telescope address) grouped per victim into attacks: an attack goes on while\n"
+     "replies come with gaps under --timeout (300 s) and is listed when it has at least\n"
+     "--min-packets (25), lasts --min-duration (60 s) and peaks at --min-ppm packets in\n"
+     "one minute (30) -- the thresholds of Moore et al. and CAIDA's corsaro dos plugin.\n"
+     "Columns: victim, cc, asn, start, end, duration, packets, bytes, peak_ppm, ports,\n"
+     "sensors. Largest first.\n" QUERY_OPTIONS,
+     tt_cmd_backscatter},
+    {"kb", "what the knowledge base says about a port",
+     "usage: teiten kb [PORT/PROTO] [--category NAME] [--kb FILE] [--format table|json|csv]\n"
+     "Products, vulnerabilities (CVE), malware and tools known for a port, with\n"
+     "references and dates; without a port, every entry (of a category).\n"
+     "  --kb FILE   add the entries of a user file (same format as data/kb.conf)\n",
+     tt_cmd_kb},
     {"stats", "what the store holds",
      "usage: teiten stats [--db FILE] [--format table|json|csv]\n"
      "Files ingested, frames per decode outcome, packets per sensor, period covered.\n",

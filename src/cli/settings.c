@@ -49,8 +49,9 @@ static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, 
             }
             return TT_OK;
         }
-        if (strcmp(e->section, "store") && strcmp(e->section, "geo") && strcmp(e->section, "services")) {
-            snprintf(err, errlen, "%s:%u: unknown section [%s] (known: store, geo, services, sensor NAME)",
+        if (strcmp(e->section, "store") && strcmp(e->section, "geo") && strcmp(e->section, "services") &&
+            strcmp(e->section, "p0f")) {
+            snprintf(err, errlen, "%s:%u: unknown section [%s] (known: store, geo, p0f, services, sensor NAME)",
                      e->file, e->line, e->section);
             return TT_ERR_FORMAT;
         }
@@ -60,6 +61,19 @@ static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, 
         return set_path(s->db, sizeof s->db, e, err, errlen);
     if (strcmp(e->section, "geo") == 0 && strcmp(e->key, "database") == 0)
         return set_path(s->geo, sizeof s->geo, e, err, errlen);
+    if (strcmp(e->section, "geo") == 0 && strcmp(e->key, "mmdb_country") == 0)
+        return set_path(s->mmdb_country, sizeof s->mmdb_country, e, err, errlen);
+    if (strcmp(e->section, "geo") == 0 && strcmp(e->key, "mmdb_asn") == 0)
+        return set_path(s->mmdb_asn, sizeof s->mmdb_asn, e, err, errlen);
+    if (strcmp(e->section, "geo") == 0 && strcmp(e->key, "scanners") == 0) {
+        if (s->nscanners == TT_SETTINGS_MAX_LISTS) {
+            snprintf(err, errlen, "%s:%u: at most %d scanner lists", e->file, e->line, TT_SETTINGS_MAX_LISTS);
+            return TT_ERR_FORMAT;
+        }
+        return set_path(s->scanners[s->nscanners++], sizeof s->scanners[0], e, err, errlen);
+    }
+    if (strcmp(e->section, "p0f") == 0 && strcmp(e->key, "file") == 0)
+        return set_path(s->p0f, sizeof s->p0f, e, err, errlen);
     if (strcmp(e->section, "services") == 0 && strcmp(e->key, "file") == 0)
         return set_path(s->services, sizeof s->services, e, err, errlen);
     if (is_sensor) {
@@ -119,4 +133,48 @@ tt_status tt_settings_load(tt_settings *s, const char *path, char *err, size_t e
 tt_status tt_settings_finish(tt_settings *s, char *err, size_t errlen)
 {
     return tt_sensor_map_finish(s->sensors, err, errlen);
+}
+
+tt_status tt_settings_open_geo(const tt_settings *s, tt_geo **geo, tt_prefix_list **list, char *err,
+                               size_t errlen)
+{
+    *geo = NULL;
+    *list = NULL;
+    tt_geo_config config = {
+        s->geo[0] ? s->geo : NULL,
+        s->mmdb_country[0] ? s->mmdb_country : NULL,
+        s->mmdb_asn[0] ? s->mmdb_asn : NULL,
+    };
+    tt_status st = tt_geo_open_config(&config, geo, err, errlen);
+    if (st != TT_OK || s->nscanners == 0)
+        return st;
+    if ((*list = tt_prefix_list_new()) == NULL)
+        st = TT_ERR_NOMEM;
+    for (size_t i = 0; i < s->nscanners && st == TT_OK; i++)
+        st = tt_prefix_list_add_file(*list, s->scanners[i], err, errlen);
+    if (st == TT_OK)
+        st = tt_prefix_list_finish(*list, err, errlen);
+    if (st != TT_OK) {
+        tt_prefix_list_free(*list);
+        *list = NULL;
+        tt_geo_close(*geo);
+        *geo = NULL;
+        return st;
+    }
+    tt_geo_set_scanner_list(*geo, *list);
+    return TT_OK;
+}
+
+tt_status tt_settings_open_p0f(const tt_settings *s, tt_p0f **db, char *err, size_t errlen)
+{
+    *db = NULL;
+    if (strcmp(s->p0f, "none") == 0)
+        return TT_OK;
+    if (s->p0f[0] == '\0') {
+        FILE *f = fopen(TT_P0F_DEFAULT_PATH, "rb");
+        if (f == NULL)
+            return TT_OK; /* p0f not installed: no OS hints */
+        fclose(f);
+    }
+    return tt_p0f_load(s->p0f[0] ? s->p0f : NULL, db, err, errlen);
 }

@@ -1,7 +1,9 @@
 /* Effective settings of one teiten run: configuration file, then command-line
  * options on top. Keys of the configuration file:
  *   [store]        db = PATH
- *   [geo]          database = PATH
+ *   [geo]          database = PATH, mmdb_country = PATH, mmdb_asn = PATH,
+ *                  scanners = PATH (repeatable: known-scanner prefix lists)
+ *   [p0f]          file = PATH | none
  *   [services]     file = PATH
  *   [sensor NAME]  prefix = CIDR (repeatable), region = CC, label = k=v (repeatable) */
 #ifndef TT_CLI_SETTINGS_H
@@ -9,15 +11,32 @@
 
 #include <stddef.h>
 
+#include "classify/geo.h"
+#include "classify/p0f.h"
+#include "classify/prefix_list.h"
 #include "classify/sensor_map.h"
 #include "util/status.h"
 
+#define TT_SETTINGS_MAX_LISTS 16
+
 typedef struct tt_settings {
     char db[1024];
-    char geo[1024];      /* "" = libloc's default path */
-    char services[1024]; /* "" = /etc/services */
+    char geo[1024];          /* "" = libloc's default path */
+    char mmdb_country[1024]; /* "" = none */
+    char mmdb_asn[1024];
+    char scanners[TT_SETTINGS_MAX_LISTS][1024]; /* known-scanner prefix lists */
+    size_t nscanners;
+    char p0f[1024];      /* "" = /etc/p0f/p0f.fp if present; "none" = no OS hints */
+    char services[1024]; /* "" = the built-in IANA registry */
     tt_sensor_map *sensors;
 } tt_settings;
+
+/* Opens the source-attribution databases the settings name, with the
+ * known-scanner lists (*list, owned by the caller, may be NULL). */
+TT_MUST_CHECK tt_status tt_settings_open_geo(const tt_settings *s, tt_geo **geo, tt_prefix_list **list,
+                                             char *err, size_t errlen);
+/* Loads p0f's signatures unless "none"; a missing default file is not an error (*db NULL). */
+TT_MUST_CHECK tt_status tt_settings_open_p0f(const tt_settings *s, tt_p0f **db, char *err, size_t errlen);
 
 /* Defaults: db from $TEITEN_DB or "teiten.db". */
 TT_MUST_CHECK tt_status tt_settings_init(tt_settings *s);

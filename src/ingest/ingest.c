@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "aggregate/aggregator.h"
+#include "aggregate/backscatter.h"
 #include "capture/capture.h"
+#include "classify/fingerprint.h"
 #include "decode/decode.h"
 #include "util/limits.h"
 #include "util/progress.h"
@@ -34,6 +36,7 @@ struct tt_ingest {
     int32_t *sensor_ids; /* configuration sensor index → store id */
     int32_t fixed_sensor_id;
     tt_agg *agg;
+    tt_backscatter_agg *victims; /* written by this thread at commits, never by the writer */
     write_queue queue;
     pthread_t writer;
     bool writer_started;
@@ -79,8 +82,9 @@ tt_status tt_ingest_new(tt_store *store, const tt_ingest_options *opt, tt_ingest
     size_t nsensors = tt_sensor_map_count(opt->sensors);
     in->sensor_ids = calloc(nsensors ? nsensors : 1, sizeof *in->sensor_ids);
     in->agg = tt_agg_new(in->opt.max_entries);
+    in->victims = tt_backscatter_agg_new(TT_LIMIT_VICTIM_ROWS);
     tt_status st = TT_ERR_NOMEM;
-    if (in->sensor_ids == NULL || in->agg == NULL)
+    if (in->sensor_ids == NULL || in->agg == NULL || in->victims == NULL)
         goto fail;
     if ((st = store->ops->begin(store)) != TT_OK) {
         store_fail(in, st, err, errlen, "registering sensors");
@@ -134,6 +138,7 @@ void tt_ingest_free(tt_ingest *in)
     for (size_t i = 0; i < in->queue.count; i++)
         tt_agg_batch_free(in->queue.items[(in->queue.head + i) % WRITE_QUEUE_DEPTH]);
     tt_agg_free(in->agg);
+    tt_backscatter_agg_free(in->victims);
     free(in->sensor_ids);
     free(in);
 }
@@ -143,11 +148,13 @@ void tt_ingest_free(tt_ingest *in)
 static tt_status emit_bin(void *ctx, int64_t hour, int32_t sensor, tt_detail_row *rows, size_t n)
 {
     tt_ingest *in = ctx;
+    tt_geo_info info = {TT_CC_UNKNOWN, 0, 0};
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && tt_addr_cmp(&rows[i - 1].src, &rows[i].src) == 0)
-            rows[i].cc = rows[i - 1].cc;
-        else
-            rows[i].cc = tt_geo_country(in->opt.geo, &rows[i].src);
+        if (i == 0 || tt_addr_cmp(&rows[i - 1].src, &rows[i].src) != 0)
+            tt_geo_lookup(in->opt.geo, &rows[i].src, &info);
+        rows[i].cc = info.cc;
+        rows[i].asn = info.asn;
+        rows[i].src_flags = info.flags;
     }
     return in->store->ops->put_hour(in->store, hour, sensor, rows, n);
 }
@@ -235,6 +242,19 @@ static tt_status drain_writer(tt_ingest *in, char *err, size_t errlen)
     return st;
 }
 
+/* Writes the backscatter rows (this thread; the writer must be idle). */
+static tt_status write_victims(tt_ingest *in, char *err, size_t errlen)
+{
+    size_t n = tt_backscatter_count(in->victims);
+    for (size_t i = 0; i < n; i++) {
+        tt_status st = in->store->ops->put_victim(in->store, tt_backscatter_get(in->victims, i));
+        if (st != TT_OK)
+            return store_fail(in, st, err, errlen, "writing backscatter");
+    }
+    tt_backscatter_clear(in->victims);
+    return TT_OK;
+}
+
 /* Forgets a failed writer's state after the transaction was rolled back. */
 static void reset_writer(tt_ingest *in)
 {
@@ -257,6 +277,8 @@ static tt_status commit_batch(tt_ingest *in, int64_t file_id, uint64_t frames_do
     tt_status st = flush_bins(in, INT64_MAX, err, errlen);
     if (st == TT_OK)
         st = drain_writer(in, err, errlen);
+    if (st == TT_OK)
+        st = write_victims(in, err, errlen);
     if (st != TT_OK)
         return st;
     tt_file_progress progress;
@@ -267,6 +289,7 @@ static tt_status commit_batch(tt_ingest *in, int64_t file_id, uint64_t frames_do
     progress.last_ts = b->last_ts;
     progress.done = done;
     progress.damage = damage;
+    progress.geo_source = tt_geo_source(in->opt.geo);
     if ((st = in->store->ops->file_update(in->store, file_id, &progress)) != TT_OK ||
         (st = in->store->ops->commit(in->store)) != TT_OK)
         return store_fail(in, st, err, errlen, "committing");
@@ -306,11 +329,31 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
             icmp_type = -1;
     }
     tt_service service = tt_service_make(pkt->proto, port, icmp_type);
-    *st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, pkt->ip_len);
+    uint8_t kind = TT_KIND_OTHER, os = TT_OS_UNKNOWN;
+    if (outcome == TT_OUTCOME_OK) {
+        kind = (uint8_t)tt_fingerprint(pkt);
+        if (in->opt.p0f && pkt->proto == TT_IPPROTO_TCP && pkt->has_ports &&
+            (pkt->tcp_flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN)
+            os = (uint8_t)tt_p0f_match(in->opt.p0f, pkt, NULL);
+    }
+    if (tt_kind_is_backscatter((tt_kind)kind)) {
+        *st = tt_backscatter_add(in->victims, frame->ts_sec, sensor, pkt);
+        if (*st == TT_ERR_NOMEM) {
+            /* Bound reached: write the rows out (same transaction) and count again. */
+            if ((*st = drain_writer(in, err, errlen)) != TT_OK || (*st = write_victims(in, err, errlen)) != TT_OK)
+                return outcome;
+            *st = tt_backscatter_add(in->victims, frame->ts_sec, sensor, pkt);
+        }
+        if (*st != TT_OK) {
+            snprintf(err, errlen, "backscatter: %s", tt_strerror(*st));
+            return outcome;
+        }
+    }
+    *st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, kind, os, pkt->ip_len);
     if (*st == TT_ERR_NOMEM) {
         /* Memory bound reached: write every bin out (same transaction) and retry. */
         *st = flush_bins(in, INT64_MAX, err, errlen);
-        if (*st == TT_OK && (*st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service,
+        if (*st == TT_OK && (*st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, kind, os,
                                               pkt->ip_len)) != TT_OK)
             snprintf(err, errlen, "aggregation: %s", tt_strerror(*st));
     }
@@ -453,5 +496,6 @@ fail:
     /* Bins still in memory belong to the rolled-back batch. */
     tt_agg_free(in->agg);
     in->agg = tt_agg_new(in->opt.max_entries);
+    tt_backscatter_clear(in->victims);
     return st != TT_OK ? st : TT_ERR_NOMEM;
 }

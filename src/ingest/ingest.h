@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "classify/geo.h"
+#include "classify/p0f.h"
 #include "classify/sensor_map.h"
 #include "decode/packet.h"
 #include "store/store.h"
@@ -24,6 +25,7 @@ typedef struct tt_ingest_options {
     const char *sensor_name; /* --sensor: the whole file belongs to this sensor */
     tt_sensor_map *sensors;  /* from the configuration (may be empty, not NULL) */
     tt_geo *geo;
+    const tt_p0f *p0f; /* OS hints for SYNs; may be NULL */
     uint64_t batch_frames; /* frames per commit (0 = default) */
     size_t max_entries;    /* aggregation memory bound (0 = default) */
     bool progress;

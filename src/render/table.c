@@ -155,6 +155,48 @@ tt_status tt_table_print_json_array(const tt_table *t, FILE *out, int indent)
     return TT_OK;
 }
 
+typedef struct sort_ref {
+    int64_t value;
+    size_t row;
+} sort_ref;
+
+static int sort_ref_desc(const void *a, const void *b)
+{
+    const sort_ref *ra = a, *rb = b;
+    if (ra->value != rb->value)
+        return ra->value < rb->value ? 1 : -1;
+    return (ra->row > rb->row) - (ra->row < rb->row); /* stable */
+}
+
+void tt_table_sort_int_desc(tt_table *t, size_t column)
+{
+    if (t->nrows < 2 || column >= t->ncolumns)
+        return;
+    size_t width = t->ncolumns;
+    sort_ref *refs = malloc(t->nrows * sizeof *refs);
+    tt_cell *sorted = malloc(t->nrows * width * sizeof *sorted);
+    if (refs && sorted) {
+        for (size_t i = 0; i < t->nrows; i++)
+            refs[i] = (sort_ref){t->cells[i * width + column].v.i, i};
+        qsort(refs, t->nrows, sizeof *refs, sort_ref_desc);
+        for (size_t i = 0; i < t->nrows; i++)
+            memcpy(&sorted[i * width], &t->cells[refs[i].row * width], width * sizeof *sorted);
+        memcpy(t->cells, sorted, t->nrows * width * sizeof *sorted);
+    }
+    free(refs);
+    free(sorted);
+}
+
+void tt_table_truncate(tt_table *t, size_t n)
+{
+    while (t->nrows > n) {
+        t->nrows--;
+        for (size_t c = 0; c < t->ncolumns; c++)
+            if (t->cells[t->nrows * t->ncolumns + c].type == TT_CELL_TEXT)
+                free(t->cells[t->nrows * t->ncolumns + c].v.s);
+    }
+}
+
 static void csv_field(FILE *out, const char *s)
 {
     if (strpbrk(s, ",\"\n\r") == NULL) {

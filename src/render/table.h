@@ -53,6 +53,11 @@ void tt_cell_real(tt_cell *c, double v);
 TT_MUST_CHECK tt_status tt_cell_text(tt_cell *c, const char *s);
 void tt_cell_null(tt_cell *c, const char *display);
 
+/* Orders rows by an integer column, largest first (stable). */
+void tt_table_sort_int_desc(tt_table *t, size_t column);
+/* Keeps at most n rows. */
+void tt_table_truncate(tt_table *t, size_t n);
+
 /* Writes the table. For JSON, an array of objects. */
 TT_MUST_CHECK tt_status tt_table_print(const tt_table *t, tt_format format, FILE *out);
 /* JSON text for one row (an object), used to nest tables inside objects. */

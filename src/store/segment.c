@@ -3,16 +3,15 @@
  * Layout: one version byte, then a zstd frame holding
  *   varint nrows, nsrc, n_low6, n_v4   (sources: IPv6 below ::ffff:0:0/96,
  *                                      IPv4-mapped, IPv6 above — in sort order)
- *   column addresses: n_low6 x 16 bytes, n_v4 x varint delta, rest x 16 bytes
- *   column cc:        nsrc x 2 bytes
- *   column rows/src:  nsrc x varint (count - 1)
- *   column service:   per row varint (first of a source: value; then delta)
- *   column packets:   per row varint (packets - 1)
- *   column bytes:     per row varint
- *   column first:     per row varint (seconds after the hour start)
- *   column span:      per row varint (last - first)
- * Each column is preceded by its byte length (varint). Columns of similar
- * values side by side are what lets zstd squeeze rows to a few bytes. */
+ * and the columns, each preceded by its byte length (varint):
+ *   per source: addresses (IPv6: 16 bytes; IPv4: varint delta), cc (2 bytes),
+ *               asn (varint), flags (1 byte), rows of the source (varint count-1)
+ *   per row:    key = service << 4 | kind (varint; first of a source: value,
+ *               then delta), os (1 byte), packets-1, bytes, first second after
+ *               the hour start, last-first (varints)
+ * Version 1 (teiten 0.1 stores) lacked asn, flags, kind and os; it is still
+ * read. Columns of similar values side by side are what lets zstd squeeze a
+ * row to a few bytes. */
 #include "store/segment.h"
 
 #include <stdlib.h>
@@ -21,17 +20,36 @@
 
 #include "util/limits.h"
 
-#define SEGMENT_VERSION 1
-#define COLUMN_COUNT 8
-#define BLOOM_BITS_PER_SOURCE 10
+#define SEGMENT_VERSION 2
+#define BLOOM_BITS_PER_SOURCE 8
 #define BLOOM_HASHES 4
+
+/* Column positions in a version 2 segment. */
+enum {
+    COL_ADDR,
+    COL_CC,
+    COL_ASN,
+    COL_FLAGS,
+    COL_ROWS,
+    COL_KEY,
+    COL_OS,
+    COL_PACKETS,
+    COL_BYTES,
+    COL_FIRST,
+    COL_SPAN,
+    COLUMN_COUNT
+};
+/* Where each column sits in a version 1 segment; -1 = absent. */
+static const int v1_position[COLUMN_COUNT] = {0, 1, -1, -1, 2, 3, -1, 4, 5, 6, 7};
+#define V1_COLUMNS 8
 
 int tt_detail_row_cmp(const tt_detail_row *a, const tt_detail_row *b)
 {
     int c = tt_addr_cmp(&a->src, &b->src);
     if (c != 0)
         return c;
-    return (a->service > b->service) - (a->service < b->service);
+    uint32_t ka = tt_detail_key(a), kb = tt_detail_key(b);
+    return (ka > kb) - (ka < kb);
 }
 
 static uint64_t addr_hash(const tt_addr *a)
@@ -68,17 +86,11 @@ bool tt_bloom_may_contain(const uint8_t *bloom, size_t len, const tt_addr *src)
     return true;
 }
 
-static bool addr_is_v4(const tt_addr *a) { return tt_addr_is_v4(a); }
-
 static bool addr_below_v4(const tt_addr *a)
 {
     static const uint8_t v4_start[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
     return memcmp(a->bytes, v4_start, 16) < 0;
 }
-
-typedef struct column_set {
-    tt_buf col[COLUMN_COUNT];
-} column_set;
 
 static _Thread_local ZSTD_CCtx *segment_cctx;
 static _Thread_local ZSTD_DCtx *segment_dctx;
@@ -91,15 +103,14 @@ void tt_segment_thread_cleanup(void)
     segment_dctx = NULL;
 }
 
-tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, int zstd_level,
-                            tt_buf *out, tt_buf *bloom)
+tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, int zstd_level, tt_buf *out,
+                            tt_buf *bloom)
 {
     tt_status st = TT_ERR_NOMEM;
-    column_set cs;
-    tt_buf body;
+    tt_buf col[COLUMN_COUNT], body;
     tt_buf_init(&body, 0);
     for (int i = 0; i < COLUMN_COUNT; i++)
-        tt_buf_init(&cs.col[i], 0);
+        tt_buf_init(&col[i], 0);
 
     size_t nsrc = 0, n_low6 = 0, n_v4 = 0;
     for (size_t i = 0; i < n; i++) {
@@ -107,21 +118,25 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
             st = TT_ERR_USAGE; /* caller broke the sort contract */
             goto cleanup;
         }
+        if (rows[i].kind > 15) {
+            st = TT_ERR_USAGE;
+            goto cleanup;
+        }
         if (i == 0 || tt_addr_cmp(&rows[i - 1].src, &rows[i].src) != 0) {
             nsrc++;
-            if (addr_is_v4(&rows[i].src))
+            if (tt_addr_is_v4(&rows[i].src))
                 n_v4++;
             else if (addr_below_v4(&rows[i].src))
                 n_low6++;
         }
     }
     /* Worst cases per column, reserved once so the hot loop writes unchecked. */
-    if (tt_buf_reserve(&cs.col[0], nsrc * 16 + 16) || tt_buf_reserve(&cs.col[1], nsrc * 2 + 2) ||
-        tt_buf_reserve(&cs.col[2], nsrc * TT_VARINT_MAX + 1))
-        goto cleanup;
-    for (int c = 3; c < COLUMN_COUNT; c++)
-        if (tt_buf_reserve(&cs.col[c], n * TT_VARINT_MAX + 1))
+    static const size_t per_source[COLUMN_COUNT] = {16, 2, TT_VARINT_MAX, 1, TT_VARINT_MAX};
+    for (int c = 0; c < COLUMN_COUNT; c++) {
+        size_t need = c < COL_KEY ? nsrc * per_source[c] : n * TT_VARINT_MAX;
+        if (tt_buf_reserve(&col[c], need + 1))
             goto cleanup;
+    }
 
     size_t bloom_bytes = (nsrc * BLOOM_BITS_PER_SOURCE + 7) / 8;
     if (bloom_bytes < 8)
@@ -140,23 +155,25 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
         size_t j = i + 1;
         while (j < n && tt_addr_cmp(&rows[j].src, &first->src) == 0)
             j++;
-        if (addr_is_v4(&first->src)) {
+        if (tt_addr_is_v4(&first->src)) {
             uint32_t v4 = tt_addr_v4(&first->src);
-            tt_buf_put_varint_unchecked(&cs.col[0], v4 - prev_v4);
+            tt_buf_put_varint_unchecked(&col[COL_ADDR], v4 - prev_v4);
             prev_v4 = v4;
         } else {
-            memcpy(cs.col[0].data + cs.col[0].len, first->src.bytes, 16);
-            cs.col[0].len += 16;
+            memcpy(col[COL_ADDR].data + col[COL_ADDR].len, first->src.bytes, 16);
+            col[COL_ADDR].len += 16;
         }
-        tt_buf_put_u8_unchecked(&cs.col[1], (uint8_t)(first->cc >> 8));
-        tt_buf_put_u8_unchecked(&cs.col[1], (uint8_t)first->cc);
-        tt_buf_put_varint_unchecked(&cs.col[2], j - i - 1);
+        tt_buf_put_u8_unchecked(&col[COL_CC], (uint8_t)(first->cc >> 8));
+        tt_buf_put_u8_unchecked(&col[COL_CC], (uint8_t)first->cc);
+        tt_buf_put_varint_unchecked(&col[COL_ASN], first->asn);
+        tt_buf_put_u8_unchecked(&col[COL_FLAGS], first->src_flags);
+        tt_buf_put_varint_unchecked(&col[COL_ROWS], j - i - 1);
         size_t pos[BLOOM_HASHES];
         bloom_positions(&first->src, bloom_bytes * 8, pos);
         for (int h = 0; h < BLOOM_HASHES; h++)
             bloom->data[pos[h] / 8] |= (uint8_t)(1u << (pos[h] % 8));
 
-        tt_service prev_service = 0;
+        uint32_t prev_key = 0;
         for (size_t r = i; r < j; r++) {
             const tt_detail_row *row = &rows[r];
             if (row->packets == 0 || row->first < hour_start || row->last < row->first ||
@@ -164,19 +181,21 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
                 st = TT_ERR_USAGE;
                 goto cleanup;
             }
-            tt_buf_put_varint_unchecked(&cs.col[3], row->service - prev_service);
-            prev_service = row->service;
-            tt_buf_put_varint_unchecked(&cs.col[4], row->packets - 1);
-            tt_buf_put_varint_unchecked(&cs.col[5], row->bytes);
-            tt_buf_put_varint_unchecked(&cs.col[6], (uint64_t)(row->first - hour_start));
-            tt_buf_put_varint_unchecked(&cs.col[7], row->last - row->first);
+            uint32_t key = tt_detail_key(row);
+            tt_buf_put_varint_unchecked(&col[COL_KEY], key - prev_key);
+            prev_key = key;
+            tt_buf_put_u8_unchecked(&col[COL_OS], row->os);
+            tt_buf_put_varint_unchecked(&col[COL_PACKETS], row->packets - 1);
+            tt_buf_put_varint_unchecked(&col[COL_BYTES], row->bytes);
+            tt_buf_put_varint_unchecked(&col[COL_FIRST], (uint64_t)(row->first - hour_start));
+            tt_buf_put_varint_unchecked(&col[COL_SPAN], row->last - row->first);
         }
         i = j;
     }
 
     size_t body_size = 4 * TT_VARINT_MAX + COLUMN_COUNT * TT_VARINT_MAX;
     for (int c = 0; c < COLUMN_COUNT; c++)
-        body_size += cs.col[c].len;
+        body_size += col[c].len;
     if (tt_buf_reserve(&body, body_size))
         goto cleanup;
     tt_buf_put_varint_unchecked(&body, n);
@@ -184,9 +203,9 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
     tt_buf_put_varint_unchecked(&body, n_low6);
     tt_buf_put_varint_unchecked(&body, n_v4);
     for (int c = 0; c < COLUMN_COUNT; c++) {
-        tt_buf_put_varint_unchecked(&body, cs.col[c].len);
-        memcpy(body.data + body.len, cs.col[c].data, cs.col[c].len);
-        body.len += cs.col[c].len;
+        tt_buf_put_varint_unchecked(&body, col[c].len);
+        memcpy(body.data + body.len, col[c].data, col[c].len);
+        body.len += col[c].len;
     }
 
     if (segment_cctx == NULL && (segment_cctx = ZSTD_createCCtx()) == NULL)
@@ -205,7 +224,7 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
     st = TT_OK;
 cleanup:
     for (int c = 0; c < COLUMN_COUNT; c++)
-        tt_buf_free(&cs.col[c]);
+        tt_buf_free(&col[c]);
     tt_buf_free(&body);
     return st;
 }
@@ -231,8 +250,9 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
                                 tt_detail_row **rows, size_t *n, size_t *cap)
 {
     *n = 0;
-    if (len < 1 || data[0] != SEGMENT_VERSION)
+    if (len < 1 || (data[0] != 1 && data[0] != SEGMENT_VERSION))
         return TT_ERR_FORMAT;
+    bool v1 = data[0] == 1;
     unsigned long long content = ZSTD_getFrameContentSize(data + 1, len - 1);
     if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN ||
         content > TT_LIMIT_BUF_MAX)
@@ -256,13 +276,23 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     if (head.failed || nsrc > nrows || n_low6 > nsrc || n_v4 > nsrc - n_low6 ||
         nrows > TT_LIMIT_SEGMENT_ROWS || (nrows > 0 && nsrc == 0))
         goto cleanup;
-    tt_cursor col[COLUMN_COUNT];
-    for (int c = 0; c < COLUMN_COUNT; c++) {
+    tt_cursor stored[COLUMN_COUNT];
+    int stored_columns = v1 ? V1_COLUMNS : COLUMN_COUNT;
+    for (int c = 0; c < stored_columns; c++) {
         uint64_t clen = tt_cursor_varint(&head);
         const uint8_t *p = head.failed ? NULL : tt_cursor_take(&head, clen);
         if (p == NULL)
             goto cleanup;
-        tt_cursor_init(&col[c], p, clen);
+        tt_cursor_init(&stored[c], p, clen);
+    }
+    if (tt_cursor_left(&head) != 0)
+        goto cleanup;
+    /* col[] by meaning; absent version 1 columns read as empty (zeros). */
+    tt_cursor col[COLUMN_COUNT], absent;
+    tt_cursor_init(&absent, NULL, 0);
+    for (int c = 0; c < COLUMN_COUNT; c++) {
+        int at = v1 ? v1_position[c] : c;
+        col[c] = at >= 0 ? stored[at] : absent;
     }
     if ((st = grow_rows(rows, cap, nrows)) != TT_OK)
         goto cleanup;
@@ -274,60 +304,65 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     for (uint64_t s = 0; s < nsrc; s++) {
         tt_addr src;
         if (s >= n_low6 && s < n_low6 + n_v4) {
-            uint64_t delta = tt_cursor_varint(&col[0]);
+            uint64_t delta = tt_cursor_varint(&col[COL_ADDR]);
             if (delta > UINT32_MAX || (s > n_low6 && delta == 0) || delta > UINT32_MAX - prev_v4)
                 goto cleanup;
             prev_v4 += (uint32_t)delta;
             tt_addr_from_v4(&src, prev_v4);
         } else {
-            const uint8_t *p = tt_cursor_take(&col[0], 16);
+            const uint8_t *p = tt_cursor_take(&col[COL_ADDR], 16);
             if (p == NULL)
                 goto cleanup;
             memcpy(src.bytes, p, 16);
         }
-        uint8_t cc_hi = tt_cursor_u8(&col[1]), cc_lo = tt_cursor_u8(&col[1]);
-        uint64_t count = tt_cursor_varint(&col[2]) + 1;
-        if (count > nrows - r)
+        uint8_t cc_hi = tt_cursor_u8(&col[COL_CC]), cc_lo = tt_cursor_u8(&col[COL_CC]);
+        uint64_t asn = v1 ? 0 : tt_cursor_varint(&col[COL_ASN]);
+        uint8_t flags = v1 ? 0 : tt_cursor_u8(&col[COL_FLAGS]);
+        uint64_t count = tt_cursor_varint(&col[COL_ROWS]) + 1;
+        if (count > nrows - r || asn > UINT32_MAX)
             goto cleanup;
-        tt_service service = 0;
+        uint32_t key = 0;
         for (uint64_t k = 0; k < count; k++, r++) {
             tt_detail_row *row = &(*rows)[r];
-            uint64_t delta = tt_cursor_varint(&col[3]);
-            if (keys_only) {
-                if ((k > 0 && delta == 0) || delta > (1u << 25) || service + delta > (1u << 25))
-                    goto cleanup;
-                service += (tt_service)delta;
-                memset(row, 0, sizeof *row);
-                row->src = src;
-                row->cc = (tt_cc)(cc_hi << 8 | cc_lo);
-                row->service = service;
-                continue;
-            }
-            uint64_t packets = tt_cursor_varint(&col[4]) + 1;
-            uint64_t bytes = tt_cursor_varint(&col[5]);
-            uint64_t first = tt_cursor_varint(&col[6]);
-            uint64_t span = tt_cursor_varint(&col[7]);
-            if ((k > 0 && delta == 0) || delta > (1u << 25) || service + delta > (1u << 25) ||
-                packets > UINT32_MAX || first >= 3600 || span >= 3600 - first)
+            uint64_t delta = tt_cursor_varint(&col[COL_KEY]);
+            if (v1)
+                delta <<= 4; /* version 1 keys were services only, kind 0 */
+            if ((k > 0 && delta == 0) || delta > (1u << 29) || key + delta >= (1u << 29))
                 goto cleanup;
-            service += (tt_service)delta;
+            key += (uint32_t)delta;
+            memset(row, 0, sizeof *row);
             row->src = src;
             row->cc = (tt_cc)(cc_hi << 8 | cc_lo);
-            row->service = service;
+            row->asn = (uint32_t)asn;
+            row->src_flags = flags;
+            row->service = key >> 4;
+            row->kind = key & 0xf;
+            if (keys_only)
+                continue;
+            row->os = v1 ? 0 : tt_cursor_u8(&col[COL_OS]);
+            uint64_t packets = tt_cursor_varint(&col[COL_PACKETS]) + 1;
+            uint64_t bytes = tt_cursor_varint(&col[COL_BYTES]);
+            uint64_t first = tt_cursor_varint(&col[COL_FIRST]);
+            uint64_t span = tt_cursor_varint(&col[COL_SPAN]);
+            if (packets > UINT32_MAX || first >= 3600 || span >= 3600 - first)
+                goto cleanup;
             row->packets = (uint32_t)packets;
             row->bytes = bytes;
             row->first = (uint32_t)(hour_start + (int64_t)first);
             row->last = row->first + (uint32_t)span;
         }
     }
-    for (int c = 0; c < (keys_only ? 4 : COLUMN_COUNT); c++)
+    for (int c = 0; c < COLUMN_COUNT; c++) {
+        if (keys_only && c > COL_KEY)
+            break;
         if (col[c].failed || tt_cursor_left(&col[c]) != 0)
             goto cleanup;
+    }
     if (r != nrows)
         goto cleanup;
     /* Sources must be strictly increasing across the IPv6/IPv4 sections too. */
     for (size_t k = 1; k < r; k++)
-        if (tt_detail_row_cmp(&(*rows)[k - 1], &(*rows)[k]) >= 0)
+        if (tt_addr_cmp(&(*rows)[k - 1].src, &(*rows)[k].src) > 0)
             goto cleanup;
     *n = r;
     st = TT_OK;
@@ -336,8 +371,8 @@ cleanup:
     return st;
 }
 
-tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_detail_row **rows,
-                            size_t *n, size_t *cap)
+tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_detail_row **rows, size_t *n,
+                            size_t *cap)
 {
     return segment_decode(data, len, hour, false, rows, n, cap);
 }
@@ -366,6 +401,8 @@ tt_status tt_segment_merge(const tt_detail_row *a, size_t na, const tt_detail_ro
             const tt_detail_row *other = &b[j++];
             merged.packets += other->packets;
             merged.bytes += other->bytes;
+            if (merged.os == 0)
+                merged.os = other->os;
             if (other->first < merged.first)
                 merged.first = other->first;
             if (other->last > merged.last)
@@ -377,63 +414,9 @@ tt_status tt_segment_merge(const tt_detail_row *a, size_t na, const tt_detail_ro
     return TT_OK;
 }
 
-#define TOTALS_VERSION 1
-
-tt_status tt_totals_encode(const tt_total *services, size_t nservices, const tt_total *countries,
-                           size_t ncountries, tt_buf *out)
-{
-    tt_buf_reset(out);
-    tt_status st = tt_buf_reserve(out, 1 + 2 * TT_VARINT_MAX + (nservices + ncountries) * 3 * TT_VARINT_MAX);
-    if (st != TT_OK)
-        return st;
-    tt_buf_put_u8_unchecked(out, TOTALS_VERSION);
-    const tt_total *lists[2] = {services, countries};
-    size_t counts[2] = {nservices, ncountries};
-    for (int l = 0; l < 2; l++) {
-        tt_buf_put_varint_unchecked(out, counts[l]);
-        uint32_t prev = 0;
-        for (size_t i = 0; i < counts[l]; i++) {
-            if (i > 0 && lists[l][i].key <= prev)
-                return TT_ERR_USAGE;
-            tt_buf_put_varint_unchecked(out, lists[l][i].key - prev);
-            tt_buf_put_varint_unchecked(out, lists[l][i].packets);
-            tt_buf_put_varint_unchecked(out, lists[l][i].bytes);
-            prev = lists[l][i].key;
-        }
-    }
-    return TT_OK;
-}
-
-tt_status tt_totals_walk(const uint8_t *data, size_t len, bool countries, tt_total_fn fn, void *ctx)
-{
-    tt_cursor c;
-    tt_cursor_init(&c, data, len);
-    if (tt_cursor_u8(&c) != TOTALS_VERSION)
-        return TT_ERR_FORMAT;
-    for (int l = 0; l < 2; l++) {
-        uint64_t count = tt_cursor_varint(&c);
-        if (c.failed || count > len)
-            return TT_ERR_FORMAT;
-        uint64_t key = 0;
-        for (uint64_t i = 0; i < count; i++) {
-            tt_total t;
-            key += tt_cursor_varint(&c);
-            t.packets = tt_cursor_varint(&c);
-            t.bytes = tt_cursor_varint(&c);
-            if (c.failed || key > UINT32_MAX)
-                return TT_ERR_FORMAT;
-            t.key = (uint32_t)key;
-            if (l == (countries ? 1 : 0)) {
-                tt_status st = fn(ctx, &t);
-                if (st != TT_OK)
-                    return st;
-            }
-        }
-        if (l == (countries ? 1 : 0))
-            return TT_OK;
-    }
-    return TT_OK;
-}
+/* Totals: version byte, then per list: varint count, entries of
+ * (varint key delta, varint packets, varint bytes) sorted by key. */
+#define TOTALS_VERSION 2
 
 static int total_cmp(const void *a, const void *b)
 {
@@ -441,53 +424,108 @@ static int total_cmp(const void *a, const void *b)
     return (ta->key > tb->key) - (ta->key < tb->key);
 }
 
-/* Sums rows into totals keyed by key_of(row), sorted by key. */
-static tt_status sum_by(const tt_detail_row *rows, size_t n, bool by_country, tt_total **out, size_t *nout)
+static uint64_t total_key(const tt_detail_row *row, tt_totals_list list)
+{
+    switch (list) {
+    case TT_TOTALS_KEYS: return (uint64_t)row->src_flags << 32 | tt_detail_key(row);
+    case TT_TOTALS_COUNTRIES: return (uint64_t)row->src_flags << 16 | row->cc;
+    default: return (uint64_t)row->src_flags << 32 | row->asn;
+    }
+}
+
+/* Sums rows by the list's key; out sorted by key. */
+static tt_status sum_by(const tt_detail_row *rows, size_t n, tt_totals_list list, tt_total **out, size_t *nout)
 {
     size_t slots = 64;
     while (slots < n * 2)
         slots *= 2;
     tt_total *table = calloc(slots, sizeof *table);
-    if (table == NULL)
+    bool *used = calloc(slots, sizeof *used);
+    if (table == NULL || used == NULL) {
+        free(table);
+        free(used);
         return TT_ERR_NOMEM;
-    size_t used = 0;
+    }
     for (size_t i = 0; i < n; i++) {
-        /* Shifted by one so that 0 can mark an empty slot (a fragment of
-         * protocol 0 has service 0). */
-        uint32_t key = (by_country ? rows[i].cc : rows[i].service) + 1;
-        size_t s = (size_t)(key * 0x9e3779b1u) & (slots - 1);
-        while (table[s].key != 0 && table[s].key != key)
+        uint64_t key = total_key(&rows[i], list);
+        size_t s = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (slots - 1);
+        while (used[s] && table[s].key != key)
             s = (s + 1) & (slots - 1);
-        if (table[s].key == 0) {
-            table[s].key = key;
-            used++;
-        }
+        used[s] = true;
+        table[s].key = key;
         table[s].packets += rows[i].packets;
         table[s].bytes += rows[i].bytes;
     }
     size_t k = 0;
-    for (size_t s = 0; s < slots; s++) {
-        if (table[s].key != 0) {
-            table[k] = table[s];
-            table[k++].key--;
-        }
-    }
-    qsort(table, k, sizeof *table, total_cmp);
+    for (size_t s = 0; s < slots; s++)
+        if (used[s])
+            table[k++] = table[s];
+    free(used);
+    if (k > 1)
+        qsort(table, k, sizeof *table, total_cmp);
     *out = table;
-    *nout = used;
+    *nout = k;
     return TT_OK;
 }
 
 tt_status tt_totals_from_rows(const tt_detail_row *rows, size_t n, tt_buf *out)
 {
-    tt_total *services = NULL, *countries = NULL;
-    size_t ns = 0, nc = 0;
-    tt_status st = sum_by(rows, n, false, &services, &ns);
-    if (st == TT_OK)
-        st = sum_by(rows, n, true, &countries, &nc);
-    if (st == TT_OK)
-        st = tt_totals_encode(services, ns, countries, nc, out);
-    free(services);
-    free(countries);
+    tt_buf_reset(out);
+    tt_status st = tt_buf_reserve(out, 1 + TT_TOTALS_LISTS * TT_VARINT_MAX);
+    if (st != TT_OK)
+        return st;
+    tt_buf_put_u8_unchecked(out, TOTALS_VERSION);
+    for (int list = 0; list < TT_TOTALS_LISTS && st == TT_OK; list++) {
+        tt_total *totals = NULL;
+        size_t count = 0;
+        if ((st = sum_by(rows, n, (tt_totals_list)list, &totals, &count)) != TT_OK)
+            break;
+        if ((st = tt_buf_reserve(out, TT_VARINT_MAX + count * 3 * TT_VARINT_MAX)) == TT_OK) {
+            tt_buf_put_varint_unchecked(out, count);
+            uint64_t prev = 0;
+            for (size_t i = 0; i < count; i++) {
+                tt_buf_put_varint_unchecked(out, totals[i].key - prev);
+                tt_buf_put_varint_unchecked(out, totals[i].packets);
+                tt_buf_put_varint_unchecked(out, totals[i].bytes);
+                prev = totals[i].key;
+            }
+        }
+        free(totals);
+    }
     return st;
+}
+
+tt_status tt_totals_walk(const uint8_t *data, size_t len, tt_totals_list list, tt_total_fn fn, void *ctx)
+{
+    tt_cursor c;
+    tt_cursor_init(&c, data, len);
+    uint8_t version = tt_cursor_u8(&c);
+    if (version != 1 && version != TOTALS_VERSION)
+        return TT_ERR_FORMAT;
+    /* Version 1 had services (kind 0, no flags) and countries only. */
+    int lists = version == 1 ? 2 : TT_TOTALS_LISTS;
+    for (int l = 0; l < lists; l++) {
+        uint64_t count = tt_cursor_varint(&c);
+        if (c.failed || count > len)
+            return TT_ERR_FORMAT;
+        uint64_t key = 0;
+        for (uint64_t i = 0; i < count; i++) {
+            uint64_t delta = tt_cursor_varint(&c);
+            tt_total t;
+            t.packets = tt_cursor_varint(&c);
+            t.bytes = tt_cursor_varint(&c);
+            if (c.failed || (i > 0 && delta == 0) || delta > UINT64_MAX - key)
+                return TT_ERR_FORMAT;
+            key += delta;
+            t.key = version == 1 && l == TT_TOTALS_KEYS ? key << 4 : key;
+            if (l == (int)list) {
+                tt_status st = fn(ctx, &t);
+                if (st != TT_OK)
+                    return st;
+            }
+        }
+        if (l == (int)list)
+            return TT_OK;
+    }
+    return TT_OK; /* list absent in an old version: empty */
 }

@@ -48,16 +48,27 @@ static inline void tt_cc_text(tt_cc cc, char out[3])
     out[2] = '\0';
 }
 
+/* One row of per-source detail: a source x destination key x packet kind
+ * within a sensor-hour. Per source: cc, asn, flags (fixed at observation
+ * time). Per row: kind (classify/fingerprint.h tt_kind, part of the key) and
+ * os (classify/p0f.h tt_os_class of the first SYN that had a match). */
 typedef struct tt_detail_row {
     tt_addr src;
     tt_service service;
     tt_cc cc;
+    uint8_t kind;      /* < 16 */
+    uint8_t os;
+    uint8_t src_flags; /* classify/geo.h TT_GEO_* bits */
+    uint32_t asn;
     uint32_t packets;
     uint64_t bytes;
     uint32_t first, last; /* seconds since the epoch */
 } tt_detail_row;
 
-/* Encodes rows, which must be sorted by (src, service) without duplicates
+/* The part of the row key after the source: service and kind in one integer. */
+static inline uint32_t tt_detail_key(const tt_detail_row *r) { return r->service << 4 | r->kind; }
+
+/* Encodes rows, which must be sorted by (src, service, kind) without duplicates
  * and all lie in [hour*3600, hour*3600+3600). Replaces out's content with
  * the compressed segment and bloom's with the filter. */
 TT_MUST_CHECK tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour,
@@ -68,8 +79,8 @@ TT_MUST_CHECK tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, i
 TT_MUST_CHECK tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour,
                                           tt_detail_row **rows, size_t *n, size_t *cap);
 
-/* Same, but fills only src, service and cc (packets, bytes, first and last
- * are left 0): what distinct-source counting needs, at a fraction of the cost. */
+/* Same, but fills only src, service, kind, cc, asn and src_flags (the rest
+ * is left 0): what distinct-source counting needs, at a fraction of the cost. */
 TT_MUST_CHECK tt_status tt_segment_decode_keys(const uint8_t *data, size_t len, tt_detail_row **rows,
                                                size_t *n, size_t *cap);
 
@@ -87,20 +98,28 @@ TT_MUST_CHECK tt_status tt_segment_merge(const tt_detail_row *a, size_t na, cons
 int tt_detail_row_cmp(const tt_detail_row *a, const tt_detail_row *b);
 
 
-/* Totals of one sensor-hour by destination key and by source country, kept
- * beside its segment: rankings read these few kilobytes per sensor-hour
- * instead of thousands of rollup rows. Keys: a tt_service, or a tt_cc. */
+/* Totals of one sensor-hour, kept beside its segment: rankings read these
+ * few kilobytes per sensor-hour instead of thousands of rollup rows. Every
+ * key carries the sources' flags (TT_GEO_*) so counts can include or exclude
+ * e.g. known scanners:
+ *   TT_TOTALS_KEYS:      src_flags << 32 | service << 4 | kind
+ *   TT_TOTALS_COUNTRIES: src_flags << 16 | cc
+ *   TT_TOTALS_ASNS:      src_flags << 32 | asn */
+typedef enum tt_totals_list {
+    TT_TOTALS_KEYS = 0,
+    TT_TOTALS_COUNTRIES = 1,
+    TT_TOTALS_ASNS = 2,
+    TT_TOTALS_LISTS
+} tt_totals_list;
+
 typedef struct tt_total {
-    uint32_t key;
+    uint64_t key;
     uint64_t packets, bytes;
 } tt_total;
 
-/* Both arrays sorted by key, without duplicates. Replaces out's content. */
-TT_MUST_CHECK tt_status tt_totals_encode(const tt_total *services, size_t nservices, const tt_total *countries,
-                                         size_t ncountries, tt_buf *out);
 typedef tt_status (*tt_total_fn)(void *ctx, const tt_total *total);
-/* Calls fn for each service total (countries false) or country total. */
-TT_MUST_CHECK tt_status tt_totals_walk(const uint8_t *data, size_t len, bool countries, tt_total_fn fn,
+/* Calls fn for each total of one list. */
+TT_MUST_CHECK tt_status tt_totals_walk(const uint8_t *data, size_t len, tt_totals_list list, tt_total_fn fn,
                                        void *ctx);
 /* Computes the totals of sorted detail rows into out. */
 TT_MUST_CHECK tt_status tt_totals_from_rows(const tt_detail_row *rows, size_t n, tt_buf *out);

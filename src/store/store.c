@@ -24,3 +24,19 @@ void tt_store_close(tt_store *store)
     if (store)
         store->ops->close(store);
 }
+
+bool tt_filter_row(const tt_rollup_filter *f, tt_service service, uint8_t kind, uint8_t src_flags, tt_cc cc,
+                   uint32_t asn, bool asn_known)
+{
+    if (f->has_port && (tt_service_proto(service) != f->proto || tt_service_port(service) != f->port))
+        return false;
+    if (f->cc && cc && cc != f->cc)
+        return false;
+    if (f->has_asn && asn_known && asn != f->asn)
+        return false;
+    if (f->has_kind && kind != f->kind)
+        return false;
+    if (kind < 16 && (f->exclude_kinds & (1u << kind)))
+        return false;
+    return (src_flags & f->exclude_flags) == 0;
+}

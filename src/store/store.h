@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aggregate/backscatter.h"
 #include "decode/packet.h"
 #include "store/segment.h"
 #include "util/status.h"
@@ -45,7 +46,8 @@ typedef struct tt_file_progress {
     uint64_t outcomes[TT_OUTCOME_COUNT]; /* added to what is stored */
     int64_t first_ts, last_ts;           /* seen in this batch; 0 = none */
     bool done;
-    const char *damage; /* text of the damage report, or NULL */
+    const char *damage;     /* text of the damage report, or NULL */
+    const char *geo_source; /* databases used for country/AS (classify/geo.h tt_geo_source) */
 } tt_file_progress;
 
 /* Which rows a query reads. Hours are UTC hour numbers (epoch/3600), the
@@ -58,7 +60,18 @@ typedef struct tt_rollup_filter {
     uint8_t proto;
     int32_t port;
     tt_cc cc; /* only this source country; 0 = any */
+    bool has_asn; /* only sources in this AS (answered from the segments) */
+    uint32_t asn;
+    bool has_kind; /* only packets of this kind (tool) */
+    uint8_t kind;
+    uint16_t exclude_kinds; /* bit k set: leave out packets of kind k (e.g. backscatter) */
+    uint8_t exclude_flags;  /* leave out sources with any of these TT_GEO_* flags (known scanners) */
 } tt_rollup_filter;
+
+/* True when a row with these attributes passes the filter's kind/flag/asn/
+ * country/port conditions (the hour and sensor are the scan's business). */
+bool tt_filter_row(const tt_rollup_filter *f, tt_service service, uint8_t kind, uint8_t src_flags,
+                   tt_cc cc, uint32_t asn, bool asn_known);
 
 /* Rollup dimensions a scan keeps; the others are summed over (and reported
  * as 0 / -1 / 0). Unique sources cannot be summed across hours or sensors:
@@ -69,7 +82,8 @@ enum {
     TT_GROUP_PORT = 1 << 2,      /* proto + port */
     TT_GROUP_ICMP_TYPE = 1 << 3, /* with TT_GROUP_PORT */
     TT_GROUP_CC = 1 << 4,
-    TT_GROUP_ALL = 0x1f,
+    TT_GROUP_KIND = 1 << 5,
+    TT_GROUP_ASN = 1 << 6, /* scan_totals only */
 };
 
 typedef struct tt_rollup_row {
@@ -77,6 +91,9 @@ typedef struct tt_rollup_row {
     int32_t sensor;
     tt_service service;
     tt_cc cc;
+    uint8_t kind;
+    uint8_t src_flags;
+    uint32_t asn;
     uint64_t packets, bytes, sources;
 } tt_rollup_row;
 
@@ -115,6 +132,9 @@ typedef struct tt_store_ops {
      * rows already stored for that sensor-hour, and keeps the rollup in step. */
     tt_status (*put_hour)(tt_store *store, int64_t hour, int32_t sensor, const tt_detail_row *rows,
                           size_t n);
+    /* Adds a backscatter row (rows of the same sensor-hour/victim/port add up,
+     * minute by minute). */
+    tt_status (*put_victim)(tt_store *store, const tt_victim_row *row);
     /* Reading */
     tt_status (*sensors)(tt_store *store, tt_sensor_info **list, size_t *n); /* caller frees */
     tt_status (*scan_rollup)(tt_store *store, const tt_rollup_filter *filter, unsigned group,
@@ -123,11 +143,14 @@ typedef struct tt_store_ops {
      * filter may hold it. keys_only: rows carry only src, service and cc. */
     tt_status (*scan_segments)(tt_store *store, const tt_rollup_filter *filter,
                                const tt_addr *only_src, bool keys_only, tt_segment_fn fn, void *ctx);
-    /* Per sensor-hour totals by port (group TT_GROUP_PORT, with ICMP type) or
-     * by country (TT_GROUP_CC), as rows with hour and sensor set; the
-     * filter's port and country are not applied. */
+    /* Per sensor-hour totals by port and kind (group TT_GROUP_PORT, with ICMP
+     * type), by country (TT_GROUP_CC) or by AS (TT_GROUP_ASN), as rows with
+     * hour, sensor and src_flags set; only the hour/sensor filter is applied. */
     tt_status (*scan_totals)(tt_store *store, const tt_rollup_filter *filter, unsigned group,
                              tt_rollup_fn fn, void *ctx);
+    /* Backscatter rows of the filter's hours and sensors, ordered by victim then hour. */
+    tt_status (*scan_victims)(tt_store *store, const tt_rollup_filter *filter,
+                              tt_status (*fn)(void *ctx, const tt_victim_row *row), void *ctx);
     tt_status (*files)(tt_store *store, tt_file_fn fn, void *ctx);
     tt_status (*outcome_totals)(tt_store *store, uint64_t totals[TT_OUTCOME_COUNT]);
     /* Smallest and largest hour with data; TT_ERR_NOTFOUND when empty. */

@@ -19,7 +19,7 @@ typedef struct sqlite_store {
     tt_store base;
     sqlite3 *db;
     char error[512];
-    sqlite3_stmt *segment_get, *segment_insert, *segment_update, *rollup_delete, *rollup_insert;
+    sqlite3_stmt *segment_get, *segment_insert, *segment_update, *rollup_delete, *rollup_insert, *victim_upsert;
     tt_buf data, bloom, totals;
     tt_detail_row *old_rows, *merged_rows;
     size_t old_cap, merged_cap;
@@ -73,8 +73,47 @@ static const char *const schema_migrations[] = {
     "  UNIQUE(hour, sensor));",
     /* 1 → 2: per sensor-hour totals by port and by country (filled below) */
     "ALTER TABLE segments ADD COLUMN totals BLOB;",
+    /* 2 → 3: packet kind (scanner tool / backscatter) and source flags
+     * (known scanner, anycast...) as rollup dimensions */
+    "CREATE TABLE rollup3("
+    "  hour INTEGER NOT NULL,"
+    "  sensor INTEGER NOT NULL,"
+    "  proto INTEGER NOT NULL,"
+    "  port INTEGER NOT NULL,"
+    "  icmp_type INTEGER NOT NULL,"
+    "  cc TEXT NOT NULL,"
+    "  kind INTEGER NOT NULL,"      /* classify/fingerprint.h tt_kind */
+    "  src_flags INTEGER NOT NULL," /* classify/geo.h TT_GEO_* bits */
+    "  packets INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  sources INTEGER NOT NULL,"
+    "  PRIMARY KEY(hour, sensor, proto, port, icmp_type, cc, kind, src_flags)) WITHOUT ROWID;"
+    "INSERT INTO rollup3 SELECT hour, sensor, proto, port, icmp_type, cc, 0, 0, packets, bytes, sources "
+    "  FROM rollup;"
+    "DROP TABLE rollup;"
+    "ALTER TABLE rollup3 RENAME TO rollup;"
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    /* backscatter: replies of DoS victims per sensor-hour x victim x attacked port */
+    "CREATE TABLE victims("
+    "  hour INTEGER NOT NULL,"
+    "  sensor INTEGER NOT NULL,"
+    "  victim BLOB NOT NULL,"       /* 16 bytes, IPv4-mapped for IPv4 */
+    "  proto INTEGER NOT NULL,"
+    "  port INTEGER NOT NULL,"
+    "  packets INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  first_ts INTEGER NOT NULL,"
+    "  last_ts INTEGER NOT NULL,"
+    "  minutes BLOB NOT NULL,"      /* 60 x 16-bit big-endian packets per minute of the hour */
+    "  PRIMARY KEY(hour, sensor, victim, proto, port)) WITHOUT ROWID;"
+    "CREATE INDEX victims_by_victim ON victims(victim, hour);"
+    /* which databases attributed the file's sources (country, AS) */
+    "ALTER TABLE files ADD COLUMN geo_source TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
+
+static tt_status filter_sql(const tt_rollup_filter *f, tt_buf *sql);
+static void sql_add_minutes(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 static tt_status db_fail(sqlite_store *s, const char *what)
 {
@@ -199,6 +238,7 @@ static void sqlite_close(tt_store *store)
     sqlite3_finalize(s->segment_update);
     sqlite3_finalize(s->rollup_delete);
     sqlite3_finalize(s->rollup_insert);
+    sqlite3_finalize(s->victim_upsert);
     sqlite3_close(s->db);
     tt_buf_free(&s->data);
     tt_buf_free(&s->bloom);
@@ -227,6 +267,11 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    if (sqlite3_create_function(s->db, "teiten_add_minutes", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                sql_add_minutes, NULL, NULL) != SQLITE_OK) {
+        st = db_fail(s, "register functions");
+        goto fail;
+    }
     sqlite3_extended_result_codes(s->db, 1);
     if (writable) {
         /* WAL + NORMAL: a crash loses at most the last commit, never consistency. */
@@ -245,9 +290,15 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
             (st = prepare(s, "UPDATE segments SET nrows=?2, nsources=?3, bloom=?4, data=?5, totals=?6 WHERE id=?1",
                           &s->segment_update)) ||
             (st = prepare(s, "DELETE FROM rollup WHERE hour=?1 AND sensor=?2", &s->rollup_delete)) ||
-            (st = prepare(s, "INSERT INTO rollup(hour, sensor, proto, port, icmp_type, cc, packets, "
-                             "bytes, sources) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                          &s->rollup_insert)))
+            (st = prepare(s, "INSERT INTO rollup(hour, sensor, proto, port, icmp_type, cc, kind, src_flags, "
+                             "packets, bytes, sources) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                          &s->rollup_insert)) ||
+            (st = prepare(s, "INSERT INTO victims(hour, sensor, victim, proto, port, packets, bytes, first_ts, "
+                             "last_ts, minutes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                             "ON CONFLICT(hour, sensor, victim, proto, port) DO UPDATE SET "
+                             "packets = packets + ?6, bytes = bytes + ?7, first_ts = min(first_ts, ?8), "
+                             "last_ts = max(last_ts, ?9), minutes = teiten_add_minutes(minutes, ?10)",
+                          &s->victim_upsert)))
             goto fail;
     }
     *out = &s->base;
@@ -347,7 +398,7 @@ static tt_status sqlite_file_update(tt_store *store, int64_t file_id, const tt_f
                            "first_ts=CASE WHEN ?4 = 0 THEN first_ts ELSE min(coalesce(first_ts, ?4), ?4) END, "
                            "last_ts=CASE WHEN ?5 = 0 THEN last_ts ELSE max(coalesce(last_ts, ?5), ?5) END, "
                            "finished_at=CASE WHEN ?3 THEN ?6 ELSE finished_at END, "
-                           "damage=coalesce(?7, damage) WHERE id=?1",
+                           "damage=coalesce(?7, damage), geo_source=coalesce(?8, geo_source) WHERE id=?1",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(s, "file update");
     sqlite3_bind_int64(stmt, 1, file_id);
@@ -358,6 +409,8 @@ static tt_status sqlite_file_update(tt_store *store, int64_t file_id, const tt_f
     sqlite3_bind_int64(stmt, 6, (sqlite3_int64)time(NULL));
     if (p->damage)
         sqlite3_bind_text(stmt, 7, p->damage, -1, SQLITE_STATIC);
+    if (p->geo_source)
+        sqlite3_bind_text(stmt, 8, p->geo_source, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE)
         st = db_fail(s, "file update");
     sqlite3_finalize(stmt);
@@ -383,9 +436,10 @@ static tt_status sqlite_file_update(tt_store *store, int64_t file_id, const tt_f
 }
 
 /* Rollup of one sensor-hour, derived from its detail rows: one group per
- * (service, cc); every detail row is a distinct source for its group. */
+ * (service, kind, source flags, cc); every detail row is a distinct source
+ * for its group. */
 typedef struct rollup_group {
-    uint64_t key; /* service << 16 | cc, 0 = empty slot (service is never 0) */
+    uint64_t key; /* service << 28 | kind << 24 | flags << 16 | cc; 0 = empty (cc is never 0) */
     uint64_t packets, bytes, sources;
 } rollup_group;
 
@@ -399,7 +453,8 @@ static tt_status write_rollup(sqlite_store *s, int64_t hour, int32_t sensor,
     if (groups == NULL)
         return TT_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        uint64_t key = (uint64_t)rows[i].service << 16 | rows[i].cc;
+        uint64_t key = (uint64_t)rows[i].service << 28 | (uint64_t)rows[i].kind << 24 |
+                       (uint64_t)rows[i].src_flags << 16 | rows[i].cc;
         size_t slot = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (slots - 1);
         while (groups[slot].key != 0 && groups[slot].key != key)
             slot = (slot + 1) & (slots - 1);
@@ -413,7 +468,7 @@ static tt_status write_rollup(sqlite_store *s, int64_t hour, int32_t sensor,
     for (size_t i = 0; i < slots && st == TT_OK; i++) {
         if (groups[i].key == 0)
             continue;
-        tt_service service = (tt_service)(groups[i].key >> 16);
+        tt_service service = (tt_service)(groups[i].key >> 28);
         char cc[3];
         tt_cc_text((tt_cc)(groups[i].key & 0xffff), cc);
         sqlite3_bind_int64(stmt, 1, hour);
@@ -422,9 +477,11 @@ static tt_status write_rollup(sqlite_store *s, int64_t hour, int32_t sensor,
         sqlite3_bind_int(stmt, 4, tt_service_port(service));
         sqlite3_bind_int(stmt, 5, tt_service_icmp_type(service));
         sqlite3_bind_text(stmt, 6, cc, 2, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(stmt, 7, (sqlite3_int64)groups[i].packets);
-        sqlite3_bind_int64(stmt, 8, (sqlite3_int64)groups[i].bytes);
-        sqlite3_bind_int64(stmt, 9, (sqlite3_int64)groups[i].sources);
+        sqlite3_bind_int(stmt, 7, (int)(groups[i].key >> 24 & 0xf));
+        sqlite3_bind_int(stmt, 8, (int)(groups[i].key >> 16 & 0xff));
+        sqlite3_bind_int64(stmt, 9, (sqlite3_int64)groups[i].packets);
+        sqlite3_bind_int64(stmt, 10, (sqlite3_int64)groups[i].bytes);
+        sqlite3_bind_int64(stmt, 11, (sqlite3_int64)groups[i].sources);
         if (sqlite3_step(stmt) != SQLITE_DONE)
             st = db_fail(s, "rollup insert");
         sqlite3_reset(stmt);
@@ -516,6 +573,106 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
     return write_rollup(s, hour, sensor, rows, n);
 }
 
+static void minutes_encode(const uint16_t minute[60], uint8_t out[120])
+{
+    for (int m = 0; m < 60; m++) {
+        out[2 * m] = (uint8_t)(minute[m] >> 8);
+        out[2 * m + 1] = (uint8_t)minute[m];
+    }
+}
+
+/* SQL function teiten_add_minutes(a, b): minute-wise saturating sum of two
+ * 120-byte minute blobs, so a sensor-hour split over batches adds up. */
+static void sql_add_minutes(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    uint8_t out[120];
+    const uint8_t *a = sqlite3_value_blob(argv[0]), *b = sqlite3_value_blob(argv[1]);
+    if (sqlite3_value_bytes(argv[0]) != 120 || sqlite3_value_bytes(argv[1]) != 120 || !a || !b) {
+        sqlite3_result_error(ctx, "teiten_add_minutes: minute blobs must be 120 bytes", -1);
+        return;
+    }
+    for (int m = 0; m < 60; m++) {
+        unsigned sum = (unsigned)(a[2 * m] << 8 | a[2 * m + 1]) + (unsigned)(b[2 * m] << 8 | b[2 * m + 1]);
+        if (sum > 0xffff)
+            sum = 0xffff;
+        out[2 * m] = (uint8_t)(sum >> 8);
+        out[2 * m + 1] = (uint8_t)sum;
+    }
+    sqlite3_result_blob(ctx, out, sizeof out, SQLITE_TRANSIENT);
+}
+
+static tt_status sqlite_put_victim(tt_store *store, const tt_victim_row *r)
+{
+    sqlite_store *s = (sqlite_store *)store;
+    sqlite3_stmt *stmt = s->victim_upsert;
+    uint8_t minutes[120];
+    minutes_encode(r->minute, minutes);
+    sqlite3_bind_int64(stmt, 1, r->hour);
+    sqlite3_bind_int(stmt, 2, r->sensor);
+    sqlite3_bind_blob(stmt, 3, r->victim.bytes, 16, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 4, r->proto);
+    sqlite3_bind_int(stmt, 5, r->port);
+    sqlite3_bind_int64(stmt, 6, (sqlite3_int64)r->packets);
+    sqlite3_bind_int64(stmt, 7, (sqlite3_int64)r->bytes);
+    sqlite3_bind_int64(stmt, 8, r->first);
+    sqlite3_bind_int64(stmt, 9, r->last);
+    sqlite3_bind_blob(stmt, 10, minutes, sizeof minutes, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    return rc == SQLITE_DONE ? TT_OK : db_fail(s, "backscatter insert");
+}
+
+static tt_status sqlite_scan_victims(tt_store *store, const tt_rollup_filter *f,
+                                     tt_status (*fn)(void *ctx, const tt_victim_row *row), void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)store;
+    tt_buf sql;
+    tt_buf_init(&sql, 1 << 20);
+    tt_status st = tt_buf_printf(&sql, "SELECT hour, sensor, victim, proto, port, packets, bytes, first_ts, "
+                                       "last_ts, minutes FROM victims");
+    if (st == TT_OK)
+        st = filter_sql(f, &sql);
+    if (st == TT_OK)
+        st = tt_buf_printf(&sql, " ORDER BY victim, hour, first_ts");
+    sqlite3_stmt *stmt = NULL;
+    if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
+        tt_buf_free(&sql);
+        return st != TT_OK ? st : db_fail(s, "backscatter query");
+    }
+    tt_buf_free(&sql);
+    sqlite3_bind_int64(stmt, 1, f->hour_from);
+    sqlite3_bind_int64(stmt, 2, f->hour_to);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        tt_victim_row r;
+        memset(&r, 0, sizeof r);
+        r.hour = sqlite3_column_int64(stmt, 0);
+        r.sensor = sqlite3_column_int(stmt, 1);
+        if (sqlite3_column_bytes(stmt, 2) != 16 || sqlite3_column_bytes(stmt, 9) != 120) {
+            snprintf(s->error, sizeof s->error, "damaged backscatter row (victim address or minutes)");
+            st = TT_ERR_FORMAT;
+            break;
+        }
+        memcpy(r.victim.bytes, sqlite3_column_blob(stmt, 2), 16);
+        r.proto = (uint8_t)sqlite3_column_int(stmt, 3);
+        r.port = sqlite3_column_int(stmt, 4);
+        r.packets = (uint64_t)sqlite3_column_int64(stmt, 5);
+        r.bytes = (uint64_t)sqlite3_column_int64(stmt, 6);
+        r.first = (uint32_t)sqlite3_column_int64(stmt, 7);
+        r.last = (uint32_t)sqlite3_column_int64(stmt, 8);
+        const uint8_t *m = sqlite3_column_blob(stmt, 9);
+        for (int k = 0; k < 60; k++)
+            r.minute[k] = (uint16_t)(m[2 * k] << 8 | m[2 * k + 1]);
+        if ((st = fn(ctx, &r)) != TT_OK)
+            break;
+    }
+    if (st == TT_OK && rc != SQLITE_DONE)
+        st = db_fail(s, "backscatter query");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
 static tt_status sqlite_sensors(tt_store *store, tt_sensor_info **list, size_t *n)
 {
     sqlite_store *s = (sqlite_store *)store;
@@ -578,21 +735,28 @@ static tt_status sqlite_scan_rollup(tt_store *store, const tt_rollup_filter *f, 
     tt_buf sql;
     tt_buf_init(&sql, 1 << 20);
     bool by_icmp = (group & TT_GROUP_ICMP_TYPE) && (group & TT_GROUP_PORT);
-    tt_status st = tt_buf_printf(&sql, "SELECT %s, %s, %s, %s, %s, %s, sum(packets), sum(bytes), "
+    tt_status st = tt_buf_printf(&sql, "SELECT %s, %s, %s, %s, %s, %s, %s, sum(packets), sum(bytes), "
                                        "sum(sources) FROM rollup",
                                  group & TT_GROUP_HOUR ? "hour" : "0",
                                  group & TT_GROUP_SENSOR ? "sensor" : "0",
                                  group & TT_GROUP_PORT ? "proto" : "0",
                                  group & TT_GROUP_PORT ? "port" : "0",
-                                 by_icmp ? "icmp_type" : "-1", group & TT_GROUP_CC ? "cc" : "''");
+                                 by_icmp ? "icmp_type" : "-1", group & TT_GROUP_CC ? "cc" : "''",
+                                 group & TT_GROUP_KIND ? "kind" : "0");
     if (st == TT_OK)
         st = filter_sql(f, &sql);
     if (st == TT_OK && f->has_port)
         st = tt_buf_printf(&sql, " AND proto = %u AND port = %d", f->proto, f->port);
     if (st == TT_OK && f->cc)
         st = tt_buf_printf(&sql, " AND cc = '%c%c'", (char)(f->cc >> 8), (char)(f->cc & 0xff));
+    if (st == TT_OK && f->has_kind)
+        st = tt_buf_printf(&sql, " AND kind = %u", f->kind);
+    if (st == TT_OK && f->exclude_kinds)
+        st = tt_buf_printf(&sql, " AND ((1 << kind) & %u) = 0", f->exclude_kinds);
+    if (st == TT_OK && f->exclude_flags)
+        st = tt_buf_printf(&sql, " AND (src_flags & %u) = 0", f->exclude_flags);
     if (st == TT_OK)
-        st = tt_buf_printf(&sql, " GROUP BY 1, 2, 3, 4, 5, 6");
+        st = tt_buf_printf(&sql, " GROUP BY 1, 2, 3, 4, 5, 6, 7");
     if (st != TT_OK) {
         tt_buf_free(&sql);
         return st;
@@ -614,9 +778,12 @@ static tt_status sqlite_scan_rollup(tt_store *store, const tt_rollup_filter *f, 
         row.service = tt_service_make(proto, sqlite3_column_int(stmt, 3), sqlite3_column_int(stmt, 4));
         const unsigned char *cc = sqlite3_column_text(stmt, 5);
         row.cc = cc && cc[0] && cc[1] ? (tt_cc)(cc[0] << 8 | cc[1]) : 0;
-        row.packets = (uint64_t)sqlite3_column_int64(stmt, 6);
-        row.bytes = (uint64_t)sqlite3_column_int64(stmt, 7);
-        row.sources = (uint64_t)sqlite3_column_int64(stmt, 8);
+        row.kind = (uint8_t)sqlite3_column_int(stmt, 6);
+        row.src_flags = 0;
+        row.asn = 0;
+        row.packets = (uint64_t)sqlite3_column_int64(stmt, 7);
+        row.bytes = (uint64_t)sqlite3_column_int64(stmt, 8);
+        row.sources = (uint64_t)sqlite3_column_int64(stmt, 9);
         if ((st = fn(ctx, &row)) != TT_OK)
             break;
     }
@@ -692,7 +859,7 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
 
 typedef struct totals_ctx {
     tt_rollup_row row;
-    bool countries;
+    tt_totals_list list;
     tt_rollup_fn fn;
     void *ctx;
 } totals_ctx;
@@ -700,10 +867,21 @@ typedef struct totals_ctx {
 static tt_status emit_total(void *ctx, const tt_total *t)
 {
     totals_ctx *c = ctx;
-    if (c->countries)
+    switch (c->list) {
+    case TT_TOTALS_KEYS:
+        c->row.service = (tt_service)(t->key >> 4 & 0x1ffffff);
+        c->row.kind = (uint8_t)(t->key & 0xf);
+        c->row.src_flags = (uint8_t)(t->key >> 32);
+        break;
+    case TT_TOTALS_COUNTRIES:
         c->row.cc = (tt_cc)t->key;
-    else
-        c->row.service = t->key;
+        c->row.src_flags = (uint8_t)(t->key >> 16);
+        break;
+    default:
+        c->row.asn = (uint32_t)t->key;
+        c->row.src_flags = (uint8_t)(t->key >> 32);
+        break;
+    }
     c->row.packets = t->packets;
     c->row.bytes = t->bytes;
     return c->fn(c->ctx, &c->row);
@@ -728,14 +906,14 @@ static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, 
     sqlite3_bind_int64(stmt, 2, f->hour_to);
     totals_ctx c;
     memset(&c, 0, sizeof c);
-    c.countries = group == TT_GROUP_CC;
+    c.list = group == TT_GROUP_CC ? TT_TOTALS_COUNTRIES : group == TT_GROUP_ASN ? TT_TOTALS_ASNS : TT_TOTALS_KEYS;
     c.fn = fn;
     c.ctx = ctx;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         c.row.hour = sqlite3_column_int64(stmt, 0);
         c.row.sensor = sqlite3_column_int(stmt, 1);
-        st = tt_totals_walk(sqlite3_column_blob(stmt, 2), (size_t)sqlite3_column_bytes(stmt, 2), c.countries,
+        st = tt_totals_walk(sqlite3_column_blob(stmt, 2), (size_t)sqlite3_column_bytes(stmt, 2), c.list,
                             emit_total, &c);
         if (st == TT_ERR_FORMAT)
             snprintf(s->error, sizeof s->error, "stored totals of hour %lld sensor %d are damaged",
@@ -836,6 +1014,8 @@ const tt_store_ops tt_store_sqlite_ops = {
     .scan_rollup = sqlite_scan_rollup,
     .scan_segments = sqlite_scan_segments,
     .scan_totals = sqlite_scan_totals,
+    .put_victim = sqlite_put_victim,
+    .scan_victims = sqlite_scan_victims,
     .files = sqlite_files,
     .outcome_totals = sqlite_outcome_totals,
     .hour_range = sqlite_hour_range,

@@ -25,6 +25,13 @@ void tt_counter_map_free(tt_counter_map *m)
     memset(m, 0, sizeof *m);
 }
 
+void tt_counter_map_clear(tt_counter_map *m)
+{
+    if (m->slots)
+        memset(m->slots, 0, m->nslots * sizeof *m->slots);
+    m->n = 0;
+}
+
 static tt_counter_entry *counter_probe(tt_counter_entry *slots, size_t nslots, uint64_t key)
 {
     size_t mask = nslots - 1, i = (size_t)mix64(key) & mask;

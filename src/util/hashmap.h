@@ -25,6 +25,8 @@ typedef struct tt_counter_map {
 
 void tt_counter_map_init(tt_counter_map *m, size_t max_entries);
 void tt_counter_map_free(tt_counter_map *m);
+/* Empties the map, keeping its memory. */
+void tt_counter_map_clear(tt_counter_map *m);
 /* Finds or inserts key; NULL when out of memory or at the bound. */
 tt_counter_entry *tt_counter_map_get(tt_counter_map *m, uint64_t key);
 tt_counter_entry *tt_counter_map_find(const tt_counter_map *m, uint64_t key);

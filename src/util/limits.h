@@ -14,6 +14,8 @@
  * wait for the writer thread);
  * bounds ingest memory whatever the input size (~64 bytes each). */
 #define TT_LIMIT_AGG_ENTRIES ((size_t)1 << 21)
+/* Backscatter rows (sensor-hour x victim x port) kept in memory during ingest. */
+#define TT_LIMIT_VICTIM_ROWS ((size_t)1 << 20)
 /* Source → country cache entries during ingest. */
 #define TT_LIMIT_GEO_CACHE ((size_t)1 << 20)
 /* Packets between two commits of an ingest: bounds the work lost on a crash. */

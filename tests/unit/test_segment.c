@@ -28,6 +28,10 @@ static void make_rows(tt_detail_row *rows, size_t n, int64_t hour, int v6_share)
         int32_t port = (int32_t)(rnd() % 65537) - 1;
         r->service = tt_service_make(proto, port, (int32_t)(rnd() % 256));
         r->cc = tt_cc_make(rnd() % 2 ? "CN" : "US");
+        r->kind = (uint8_t)(rnd() % 10);
+        r->os = (uint8_t)(rnd() % 9);
+        r->asn = rnd() % 4 ? rnd() % 400000 : 0;
+        r->src_flags = (uint8_t)(rnd() % 16);
         r->packets = 1 + rnd() % 1000;
         r->bytes = r->packets * 40ull + rnd() % 100;
         r->first = (uint32_t)(hour * 3600 + rnd() % 3600);
@@ -45,9 +49,12 @@ static size_t normalise(tt_detail_row *rows, size_t n)
         if (k > 0 && tt_detail_row_cmp(&rows[k - 1], &rows[i]) == 0)
             continue;
         rows[k] = rows[i];
-        /* one cc per source */
-        if (k > 0 && tt_addr_cmp(&rows[k - 1].src, &rows[k].src) == 0)
+        /* one cc, AS and flag set per source */
+        if (k > 0 && tt_addr_cmp(&rows[k - 1].src, &rows[k].src) == 0) {
             rows[k].cc = rows[k - 1].cc;
+            rows[k].asn = rows[k - 1].asn;
+            rows[k].src_flags = rows[k - 1].src_flags;
+        }
         k++;
     }
     return k;
@@ -57,10 +64,20 @@ static int rows_equal(const tt_detail_row *a, const tt_detail_row *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (tt_detail_row_cmp(&a[i], &b[i]) != 0 || a[i].cc != b[i].cc || a[i].packets != b[i].packets ||
+            a[i].kind != b[i].kind || a[i].os != b[i].os || a[i].asn != b[i].asn ||
+            a[i].src_flags != b[i].src_flags ||
             a[i].bytes != b[i].bytes || a[i].first != b[i].first || a[i].last != b[i].last)
             return 0;
     }
     return 1;
+}
+
+static tt_status add_total(void *ctx, const tt_total *t)
+{
+    uint64_t *sum = ctx;
+    sum[0] += t->packets;
+    sum[1] += t->bytes;
+    return TT_OK;
 }
 
 static void test_roundtrip(size_t n, int v6_share)
@@ -80,6 +97,29 @@ static void test_roundtrip(size_t n, int v6_share)
     CHECK_EQ_INT(tt_segment_decode(data.data, data.len, hour, &out, &nout, &cap), TT_OK);
     CHECK_EQ_INT(nout, n);
     CHECK(rows_equal(rows, out, n));
+    /* Keys-only decoding gives the same keys and source attributes. */
+    CHECK_EQ_INT(tt_segment_decode_keys(data.data, data.len, &out, &nout, &cap), TT_OK);
+    CHECK_EQ_INT(nout, n);
+    for (size_t i = 0; i < n && i < nout; i++) {
+        CHECK(tt_detail_row_cmp(&rows[i], &out[i]) == 0);
+        CHECK(rows[i].asn == out[i].asn && rows[i].src_flags == out[i].src_flags && rows[i].cc == out[i].cc);
+    }
+    /* Totals add up to the rows, per list. */
+    tt_buf totals;
+    tt_buf_init(&totals, 0);
+    CHECK_EQ_INT(tt_totals_from_rows(rows, n, &totals), TT_OK);
+    for (int list = 0; list < TT_TOTALS_LISTS; list++) {
+        uint64_t sum[2] = {0, 0};
+        CHECK_EQ_INT(tt_totals_walk(totals.data, totals.len, (tt_totals_list)list, add_total, sum), TT_OK);
+        uint64_t want_packets = 0, want_bytes = 0;
+        for (size_t i = 0; i < n; i++) {
+            want_packets += rows[i].packets;
+            want_bytes += rows[i].bytes;
+        }
+        CHECK_EQ_INT(sum[0], want_packets);
+        CHECK_EQ_INT(sum[1], want_bytes);
+    }
+    tt_buf_free(&totals);
     for (size_t i = 0; i < n; i++)
         CHECK(tt_bloom_may_contain(bloom.data, bloom.len, &rows[i].src));
     /* Absent sources are mostly rejected (false positives ~1-2 %). */
@@ -139,6 +179,7 @@ static void test_merge(void)
     tt_addr_from_v4(&b[0].src, 5);
     tt_addr_from_v4(&b[1].src, 7);
     b[0].service = a[1].service;
+    b[0].kind = a[1].kind;
     tt_detail_row *out = NULL;
     size_t n = 0, cap = 0;
     CHECK_EQ_INT(tt_segment_merge(a, 3, b, 2, &out, &n, &cap), TT_OK);
@@ -168,8 +209,35 @@ static void test_service_packing(void)
     CHECK(tt_service_make(6, 65535, -1) < tt_service_make(17, 0, -1));
 }
 
+/* Segments written by teiten 0.1 (format 1) still decode: kind, os, AS 0. */
+static void test_version1(void)
+{
+    const char *paths[] = {"../fuzz/corpus/segment/seg-1.bin", "fuzz/corpus/segment/seg-1.bin"};
+    FILE *f = NULL;
+    for (size_t i = 0; i < 2 && f == NULL; i++)
+        f = fopen(paths[i], "rb");
+    CHECK(f != NULL);
+    if (f == NULL)
+        return;
+    uint8_t data[65536];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    CHECK_EQ_INT(data[0], 1);
+    tt_detail_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    CHECK_EQ_INT(tt_segment_decode_keys(data, len, &rows, &n, &cap), TT_OK);
+    CHECK(n > 0);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(rows[i].kind == 0 && rows[i].asn == 0 && rows[i].src_flags == 0);
+        if (i > 0)
+            CHECK(tt_detail_row_cmp(&rows[i - 1], &rows[i]) < 0);
+    }
+    free(rows);
+}
+
 int main(void)
 {
+    test_version1();
     test_service_packing();
     test_roundtrip(0, 0);
     test_roundtrip(1, 0);

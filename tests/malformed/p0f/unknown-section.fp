@@ -1,0 +1,3 @@
+classes = win,unix,other
+
+[udp:request]
