@@ -340,6 +340,17 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
             if (best_kind >= 0 && (st = tt_cell_text(&row[c++], tt_kind_name((tt_kind)best_kind))) != TT_OK)
                 goto cleanup;
             tt_cell_real(&row[c++], ranked[i].packets ? 100.0 * (double)best / (double)ranked[i].packets : 0);
+            /* What the knowledge base says about the port, in one line. */
+            const tt_kb_entry *entries[1];
+            tt_service service = (tt_service)ranked[i].key;
+            if (q->kb && tt_kb_lookup(q->kb, tt_service_proto(service), tt_service_port(service), entries, 1) == 1) {
+                char line[320];
+                snprintf(line, sizeof line, "%s: %s", entries[0]->category, entries[0]->title);
+                if ((st = tt_cell_text(&row[c++], line)) != TT_OK)
+                    goto cleanup;
+            } else {
+                tt_cell_null(&row[c++], "-");
+            }
         }
     }
 cleanup:
@@ -353,7 +364,7 @@ cleanup:
 tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen)
 {
     static const char *columns[] = {"rank", "proto", "port", "service", "packets", "share", "sources",
-                                    "prev_rank", "tool", "tool_share"};
+                                    "prev_rank", "tool", "tool_share", "kb"};
     tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
     out->real_digits = 2;
     return top_ranking(q, TT_GROUP_PORT, out, err, errlen);
@@ -786,9 +797,13 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
         if (ctx.n == 0) {
             fprintf(out, "%s: not seen in this period\n", text);
         } else {
-            fprintf(out, "ip:         %s\ncc:         %s\nasn:        %lu %s\nos:         %s (%s)%s\n"
+            char as_text[300] = "unknown";
+            if (ctx.asn)
+                snprintf(as_text, sizeof as_text, "AS%lu%s%s", (unsigned long)ctx.asn, as_name[0] ? " " : "",
+                         as_name);
+            fprintf(out, "ip:         %s\ncc:         %s\nas:         %s\nos:         %s (%s)%s\n"
                          "first seen: %s\nlast seen:  %s\npackets:    %llu\nbytes:      %llu\n\n",
-                    text, cc, (unsigned long)ctx.asn, as_name, tt_os_class_name(os), tt_os_device_name(os),
+                    text, cc, as_text, tt_os_class_name(os), tt_os_device_name(os),
                     ctx.src_flags & TT_GEO_KNOWN_SCANNER ? "\nknown scanner" : "",
                     format_time(first, t1, sizeof t1), format_time(last, t2, sizeof t2),
                     (unsigned long long)packets, (unsigned long long)bytes);

@@ -11,6 +11,7 @@
 
 #include "analyze/period.h"
 #include "classify/geo.h"
+#include "classify/kb.h"
 #include "classify/services.h"
 #include "render/table.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@ typedef struct tt_query {
     size_t limit;
     const tt_services *services; /* may be NULL */
     tt_geo *geo;                 /* for country names; may be NULL */
+    const tt_kb *kb;             /* knowledge shown next to ports; may be NULL */
     tt_sensor_info *sensors;     /* all sensors of the store, by position */
     size_t nsensors;
     bool no_data; /* the store is empty and no period was given: nothing to list */

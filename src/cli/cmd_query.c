@@ -28,6 +28,7 @@ typedef struct query_env {
     tt_store *store;
     tt_geo *geo;
     tt_services *services;
+    tt_kb *kb;
     uint8_t sensor_set[TT_LIMIT_SENSORS / 8];
     tt_query q;
 } query_env;
@@ -95,6 +96,7 @@ static void env_close(query_env *env)
 {
     free(env->q.sensors);
     tt_services_free(env->services);
+    tt_kb_free(env->kb);
     tt_geo_close(env->geo);
     tt_store_close(env->store);
     tt_settings_free(&env->settings);
@@ -145,7 +147,10 @@ static int env_open(query_env *env, const query_args *a, bool need_period)
                          sizeof err) != TT_OK)
         tt_log_warn("%s (service names omitted)", err);
 
+    if (tt_kb_builtin(&env->kb, err, sizeof err) != TT_OK)
+        tt_log_warn("%s (knowledge base omitted)", err);
     tt_query *q = &env->q;
+    q->kb = env->kb;
     q->store = env->store;
     q->limit = (size_t)a->limit;
     q->services = env->services;
