@@ -35,5 +35,7 @@ int tt_cmd_stats(int argc, char **argv);
 int tt_cmd_simulate(int argc, char **argv);
 int tt_cmd_backscatter(int argc, char **argv);
 int tt_cmd_kb(int argc, char **argv);
+int tt_cmd_events(int argc, char **argv);
+int tt_cmd_report(int argc, char **argv);
 
 #endif

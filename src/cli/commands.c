@@ -81,6 +81,20 @@ const tt_command tt_commands[] = {
      "references and dates; without a port, every entry (of a category).\n"
      "  --kb FILE   add the entries of a user file (same format as data/kb.conf)\n",
      tt_cmd_kb},
+    {"events", "bursts, rises and rank jumps, explained",
+     "usage: teiten events [--by-region] [options]\n"
+     "Finds per port and per source country (and per sensor region with --by-region):\n"
+     "bursts above a robust baseline, sustained rises (change points) and ports or\n"
+     "countries entering the top 10; each with countries, dominant sources and their\n"
+     "history, unique sources before vs during, sensors, tools, OS hints and the\n"
+     "knowledge base's entry. See docs/events.md.\n" QUERY_OPTIONS,
+     tt_cmd_events},
+    {"report", "the quarterly report (HTML, Markdown, JSON; ja/en)",
+     "usage: teiten report (--quarter 2015Q4 | --from D --to D) [--region CC] [--lang ja|en]\n"
+     "                     [--format html|md|json] [-o FILE] [--db FILE] [--tz ZONE]\n"
+     "Top ports and source regions with the previous period's rank, daily charts,\n"
+     "notable events with their explanation, references. See docs/report.md.\n",
+     tt_cmd_report},
     {"stats", "what the store holds",
      "usage: teiten stats [--db FILE] [--format table|json|csv]\n"
      "Files ingested, frames per decode outcome, packets per sensor, period covered.\n",

@@ -11,9 +11,9 @@
 # leave the namespaces: the scanner namespace has no route but its /24.
 #
 # Usage (as root): tests/scanners/make-captures.sh [OUTDIR]
-# Needs: ip (iproute2), tcpdump, zmap, masscan, nmap, python3 (listeners, wake-up datagrams).
-# Debian 12:
-# apt-get install -y zmap masscan nmap tcpdump iproute2 python3).
+# Needs ip (iproute2), tcpdump, zmap, masscan, nmap and python3 (listeners,
+# wake-up datagrams); on Debian 12:
+#   apt-get install -y zmap masscan nmap tcpdump iproute2 python3
 # The packet counts the unit test asserts depend on the scan parameters
 # below: change both together.
 set -euo pipefail

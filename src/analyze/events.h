@@ -1,0 +1,87 @@
+/* Event detection: what a telescope analyst looks for in a period's daily
+ * series — bursts (days far above a robust baseline), sustained rises and
+ * level shifts (change points), and rank jumps into the top 10 — per port,
+ * per source country (and per sensor region), each explained by a
+ * drill-down: which countries sent it, whether one source dominates (and
+ * that source's history), unique sources before vs during, which sensors saw
+ * it, tool fingerprints, OS hints and the knowledge base's entries. */
+#ifndef TT_ANALYZE_EVENTS_H
+#define TT_ANALYZE_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/query.h"
+
+typedef enum tt_event_kind {
+    TT_EVENT_BURST = 0, /* short spike above the baseline */
+    TT_EVENT_RISE,      /* sustained rise / level shift (change point) */
+    TT_EVENT_RANK_JUMP, /* entered the top 10 from outside it */
+} tt_event_kind;
+
+const char *tt_event_kind_name(tt_event_kind kind); /* "burst", "rise", "rank_jump" */
+
+#define TT_EVENT_TOP 5 /* countries, sources, tools, history items kept per event */
+
+typedef struct tt_event_share {
+    char key[48]; /* cc, ip, tool name or "102/tcp" */
+    double share; /* fraction 0..1 of the event's packets */
+    uint64_t packets;
+} tt_event_share;
+
+typedef struct tt_event {
+    tt_event_kind kind;
+    bool by_country;     /* subject is a country (cc) rather than a port */
+    uint8_t proto;       /* port events */
+    int32_t port;
+    char cc[3];          /* country events (and the dominant country of port events) */
+    int32_t start, end, peak; /* local days */
+    uint64_t packets;         /* during start..end */
+    double baseline;          /* packets per day expected from the trailing window */
+    double ratio;             /* peak day / baseline */
+    tt_event_share top_countries[TT_EVENT_TOP];
+    size_t ntop_countries;
+    tt_event_share top_sources[TT_EVENT_TOP];
+    size_t ntop_sources;
+    bool single_source; /* one source sent most (>= 50 %) of the event's packets */
+    uint64_t sources_before, sources_during;
+    char sensors[256];  /* sensors that saw it, "all" when every sensor did */
+    tt_event_share tools[TT_EVENT_TOP];
+    size_t ntools;
+    tt_event_share os[TT_EVENT_TOP];
+    size_t nos;
+    /* history of the dominant source (when single_source): other ports it
+     * scanned in the store, most first, and their knowledge-base categories */
+    tt_event_share history[TT_EVENT_TOP];
+    size_t nhistory;
+    char history_summary[256]; /* e.g. "earlier scanned 102/tcp, 502/tcp, 20000/tcp: ICS ports" */
+    char kb[256];              /* knowledge-base line for the port, "" if none */
+} tt_event;
+
+typedef struct tt_event_list {
+    tt_event *events;
+    size_t n, cap;
+} tt_event_list;
+
+void tt_event_list_free(tt_event_list *list);
+
+typedef struct tt_event_options {
+    bool by_region;      /* also detect per sensor region */
+    uint32_t window;     /* trailing baseline window in days (default 28) */
+    double min_packets;  /* ignore series whose peak day is below this (default 100) */
+} tt_event_options;
+
+void tt_event_options_default(tt_event_options *opt);
+
+/* Detects events over q->period (using history before it as baseline). */
+TT_MUST_CHECK tt_status tt_detect_events(tt_query *q, const tt_event_options *opt, tt_event_list *out,
+                                         char *err, size_t errlen);
+
+/* Prints events: table (one line each), csv, or json (array of objects with
+ * keys kind, proto, port, cc, start, end, peak, packets, baseline, ratio,
+ * top_countries [{cc, share}], top_sources [{ip, share}], single_source,
+ * sources_before, sources_during, sensors, tools [{tool, share}],
+ * os [{os, share}], history [{port, share}], history_summary, kb). */
+TT_MUST_CHECK tt_status tt_events_print(const tt_event_list *list, tt_format format, FILE *out);
+
+#endif
