@@ -129,11 +129,15 @@ static tt_kind classify_syn(const tt_packet *pkt)
             return TT_KIND_MASSCAN;
 
         /* ZMap before 4.1: fixed IP ID 54321 (src/probe_modules/packet.c,
-         * make_ip_header: htons(54321)), no DF, and at most an MSS option
-         * (none up to 2.1.1, MSS from 3.0). ZMap 4.1 (2024, "Prevent
-         * fingerprinting ZMap by randomizing the IP ID", #798) randomises the
-         * ID and copies OS option layouts: it is not recognisable here. */
-        if (pkt->ip_id == 54321 && !pkt->dont_fragment && options_at_most_mss(pkt))
+         * make_ip_header: htons(54321)), window 65535 in every release
+         * (make_tcp_header: "largest possible window"), no DF, and at most
+         * an MSS option (none up to 2.1.1, MSS from 3.0). The window keeps
+         * a Masscan or Nmap SYN whose random ID happens to be 54321 out.
+         * ZMap 4.1 (2024, "Prevent fingerprinting ZMap by randomizing the IP
+         * ID", #798) randomises the ID and copies OS option layouts: it is
+         * not recognisable from one packet. */
+        if (pkt->ip_id == 54321 && window == 65535 && !pkt->dont_fragment &&
+            options_at_most_mss(pkt))
             return TT_KIND_ZMAP;
     }
 

@@ -301,6 +301,7 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     int64_t hour_start = hour * 3600;
     uint32_t prev_v4 = 0;
     size_t r = 0;
+    tt_addr prev_src;
     for (uint64_t s = 0; s < nsrc; s++) {
         tt_addr src;
         if (s >= n_low6 && s < n_low6 + n_v4) {
@@ -315,6 +316,10 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
                 goto cleanup;
             memcpy(src.bytes, p, 16);
         }
+        /* Sources are strictly increasing, across the IPv6/IPv4 sections too. */
+        if (s > 0 && tt_addr_cmp(&prev_src, &src) >= 0)
+            goto cleanup;
+        prev_src = src;
         uint8_t cc_hi = tt_cursor_u8(&col[COL_CC]), cc_lo = tt_cursor_u8(&col[COL_CC]);
         uint64_t asn = v1 ? 0 : tt_cursor_varint(&col[COL_ASN]);
         uint8_t flags = v1 ? 0 : tt_cursor_u8(&col[COL_FLAGS]);
@@ -360,10 +365,6 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     }
     if (r != nrows)
         goto cleanup;
-    /* Sources must be strictly increasing across the IPv6/IPv4 sections too. */
-    for (size_t k = 1; k < r; k++)
-        if (tt_addr_cmp(&(*rows)[k - 1].src, &(*rows)[k].src) > 0)
-            goto cleanup;
     *n = r;
     st = TT_OK;
 cleanup:

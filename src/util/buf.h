@@ -42,7 +42,7 @@ typedef struct tt_cursor {
 static inline void tt_cursor_init(tt_cursor *c, const void *data, size_t len)
 {
     c->p = data;
-    c->end = c->p + len;
+    c->end = len ? c->p + len : c->p; /* NULL + 0 is undefined in C */
     c->failed = 0;
 }
 static inline size_t tt_cursor_left(const tt_cursor *c) { return (size_t)(c->end - c->p); }
