@@ -172,6 +172,11 @@ for ((i = 1; i <= runs; i++)); do
     die "teiten ingest failed (see $work/teiten_ingest.err)"
   measure teiten_top "$teiten" top ports --db "$db" || die "teiten top ports failed (see $work/teiten_top.err)"
   sum teiten_e2e teiten_ingest teiten_top
+  # The same ingest without tool fingerprints, backscatter and OS hints: the
+  # cost of classification (issue: at most 20 % of ingest throughput).
+  rm -f "$work/noclass.db" "$work/noclass.db-wal" "$work/noclass.db-shm"
+  measure teiten_noclassify "$teiten" ingest --db "$work/noclass.db" --config "$cap/sensors.conf" --quiet \
+    --no-classify "$pcap" || die "teiten ingest --no-classify failed"
 done
 if have sqlite3; then
   sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
@@ -300,6 +305,7 @@ rows=(
   "teiten_ingest|teiten|ingest (decode, sensor, country, per-source bins, SQLite store)|teiten_ingest|$frames"
   "teiten_top|teiten|top ports (rollup + exact distinct sources)|teiten_top|$frames"
   "teiten_e2e|teiten|**end to end** (ingest + top ports)|teiten_e2e|$frames"
+  "teiten_noclassify|teiten|ingest --no-classify (no tool/backscatter/OS classification)|teiten_ingest|$frames"
   "nfpcapd|nfdump|nfpcapd -r (pcap → flow records)|teiten_ingest|$frames"
   "nfdump_s|nfdump|nfdump -s dstport/packets|teiten_top|$frames"
   "nfdump_e2e|nfdump|**end to end** (nfpcapd + nfdump -s)|teiten_e2e|$frames"
@@ -393,6 +399,11 @@ teiten_e2e_pps=$(awk -v n="$frames" -v t="$e2e_med" 'BEGIN { printf "%.2f", n / 
 bpp=$(awk -v b="$store_bytes" -v n="$frames" 'BEGIN { printf "%.2f", b / n }')
 targets_md="| target | measured | status |
 |---|---|---|"
+if [[ -s $res/teiten_noclassify ]]; then
+  cost=$(awk -v a="$ingest_med" -v b="$(median_of teiten_noclassify)" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
+  targets_md+="
+| classification costs ≤ 20 % of ingest throughput | ingest takes ${cost} % longer with classification than with --no-classify | $(target_line "$cost <= 20") |"
+fi
 if [[ -s $res/nfdump_e2e ]]; then
   r=$(awk -v a="$(median_of nfdump_e2e)" -v b="$e2e_med" 'BEGIN { printf "%.2f", a / b }')
   ri=$(awk -v a="$(median_of nfpcapd)" -v b="$ingest_med" 'BEGIN { printf "%.2f", a / b }')

@@ -119,13 +119,17 @@ static tt_kind classify_syn(const tt_packet *pkt)
         /* Masscan: IP ID = low 16 bits of target address ^ target port ^
          * sequence number, all as host-order integers (src/templ-pkt.c,
          * template_set_target and tcp_create_packet: ip_id = ip_them ^
-         * port_them ^ seqno). Exact on all 20 SYNs of Masscan 1.3.2 in
-         * tests/scanners/data/masscan.pcap. Masscan never sets DF; every
-         * current OS sets DF on SYNs, so requiring it clear removes the
-         * 1-in-65536 chance matches of ordinary SYNs. Window (1024, 1025
-         * since late 2023) and options (none, MSS since late 2023, more on
-         * request) vary across versions and are not tested. */
-        if (!pkt->dont_fragment && pkt->ip_id == (uint16_t)((dst ^ pkt->dport ^ pkt->seq) & 0xffffu))
+         * port_them ^ seqno); exact on all 20 SYNs of Masscan 1.3.2 in
+         * tests/scanners/data/masscan.pcap. The relation alone holds by
+         * chance for 1 SYN in 65536, so the template must fit too: never DF;
+         * window 1024 without options in every release up to 1.3.2 (2021),
+         * or window 1025 (with MSS by default, more options on request) in
+         * its git tree since 2023-11 (commit 4f89257). Every OS sets DF on
+         * SYNs, and Nmap's window-1024 probe carries MSS, so neither is
+         * taken for Masscan when its random ID happens to fit. */
+        if (!pkt->dont_fragment &&
+            ((window == 1024 && pkt->tcp_options_len == 0) || window == 1025) &&
+            pkt->ip_id == (uint16_t)((dst ^ pkt->dport ^ pkt->seq) & 0xffffu))
             return TT_KIND_MASSCAN;
 
         /* ZMap before 4.1: fixed IP ID 54321 (src/probe_modules/packet.c,

@@ -27,6 +27,7 @@ int tt_cmd_ingest(int argc, char **argv)
         {"batch", required_argument, NULL, 'b'},  {"quiet", no_argument, NULL, 'q'},
         {"mmdb-country", required_argument, NULL, 'M'}, {"mmdb-asn", required_argument, NULL, 'N'},
         {"scanners", required_argument, NULL, 'S'}, {"p0f", required_argument, NULL, 'P'},
+        {"no-classify", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     tt_settings settings;
@@ -35,7 +36,7 @@ int tt_cmd_ingest(int argc, char **argv)
                *mmdb_asn = NULL, *p0f_path = NULL, *scanner_files[TT_SETTINGS_MAX_LISTS];
     size_t nscanner_files = 0;
     uint64_t batch = 0;
-    bool quiet = false;
+    bool quiet = false, no_classify = false;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -45,6 +46,7 @@ int tt_cmd_ingest(int argc, char **argv)
         case 's': sensor = optarg; break;
         case 'g': geo_path = optarg; break;
         case 'q': quiet = true; break;
+        case 'C': no_classify = true; break;
         case 'M': mmdb_country = optarg; break;
         case 'N': mmdb_asn = optarg; break;
         case 'P': p0f_path = optarg; break;
@@ -109,8 +111,8 @@ int tt_cmd_ingest(int argc, char **argv)
         tt_log_error("%s", err);
         goto cleanup;
     }
-    tt_ingest_options io = {sensor, settings.sensors, geo, p0f, batch, 0, isatty(STDERR_FILENO) != 0,
-                            &ingest_stop};
+    tt_ingest_options io = {sensor,        settings.sensors, geo, p0f, no_classify, batch, 0,
+                            isatty(STDERR_FILENO) != 0, &ingest_stop};
     if (tt_ingest_new(store, &io, &ingest, err, sizeof err) != TT_OK) {
         tt_log_error("%s", err);
         goto cleanup;

@@ -42,6 +42,7 @@ const tt_command tt_commands[] = {
      "  --mmdb-country FILE, --mmdb-asn FILE   use .mmdb databases instead of libloc\n"
      "  --scanners FILE     known-scanner prefix list, 'PREFIX LABEL' lines (repeatable)\n"
      "  --p0f FILE|none     p0f signatures (default /etc/p0f/p0f.fp when installed)\n"
+     "  --no-classify       skip tool fingerprints, backscatter and OS hints (benchmarks)\n"
      "  --batch N   frames per commit (default 8388608)\n"
      "  --quiet     no per-file summary lines\n"
      "Exit: 0 ok, 1 error, 2 usage, 3 some capture was damaged (kept up to the damage).\n",

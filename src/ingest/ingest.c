@@ -330,7 +330,7 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
     }
     tt_service service = tt_service_make(pkt->proto, port, icmp_type);
     uint8_t kind = TT_KIND_OTHER, os = TT_OS_UNKNOWN;
-    if (outcome == TT_OUTCOME_OK) {
+    if (outcome == TT_OUTCOME_OK && !in->opt.no_classify) {
         kind = (uint8_t)tt_fingerprint(pkt);
         if (in->opt.p0f && pkt->proto == TT_IPPROTO_TCP && pkt->has_ports &&
             (pkt->tcp_flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN)

@@ -26,6 +26,7 @@ typedef struct tt_ingest_options {
     tt_sensor_map *sensors;  /* from the configuration (may be empty, not NULL) */
     tt_geo *geo;
     const tt_p0f *p0f; /* OS hints for SYNs; may be NULL */
+    bool no_classify;  /* skip tool fingerprints, backscatter and OS hints (to measure their cost) */
     uint64_t batch_frames; /* frames per commit (0 = default) */
     size_t max_entries;    /* aggregation memory bound (0 = default) */
     bool progress;

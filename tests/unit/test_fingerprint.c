@@ -483,14 +483,24 @@ static void test_masscan_zmap_hand_built(void)
     tcp.options = opt_mss1460;
     tcp.options_len = sizeof opt_mss1460;
     CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_MASSCAN);
-    /* Window 1024 + MSS 1460 is also Nmap's probe: the IP ID decides. */
+    /* Window 1024 + MSS 1460 is Nmap's probe, which Masscan never sent:
+     * Nmap's random ID satisfying the relation (1 in 65536) stays Nmap. */
     tcp.window = 1024;
-    CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_MASSCAN);
+    CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_NMAP);
     ip.id = (uint16_t)(id ^ 0x0100);
     CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_NMAP);
-    /* Wrong IP ID (the port left out, the high half used, off by one). */
+    /* Other windows with the relation: not Masscan's template. */
     tcp.options = NULL;
     tcp.options_len = 0;
+    ip.id = id;
+    tcp.window = 65535;
+    CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_GENERIC_SYN);
+    tcp.window = 4096;
+    CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_GENERIC_SYN);
+    tcp.window = 1024;
+    ip.ttl = 60; /* a lower TTL (masscan --ttl) does not matter */
+    CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_MASSCAN);
+    /* Wrong IP ID (the port left out, the high half used, off by one). */
     ip.id = (uint16_t)((v4(dst) ^ seq) & 0xffff);
     CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_GENERIC_SYN);
     ip.id = (uint16_t)((v4(dst) ^ 8080u ^ seq) >> 16);
