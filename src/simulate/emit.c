@@ -197,8 +197,8 @@ tt_status tt_sim_emit_hour(tt_sim_emitter *e, const tt_sim_hour *h, uint32_t day
         tt_sim_truth_add(e->truth, &rec);
         if (e->detail && (rec.outcome == TT_SIM_OUT_OK || rec.outcome == TT_SIM_OUT_FRAGMENT)) {
             int64_t sec = (int64_t)(ts / 1000000u);
-            st = tt_sim_detail_add(e->detail, (uint32_t)(sec / 3600), d->sensor, &s->addr, s->cc, dg.proto,
-                                   dg.port, dg.icmp_type, dg.ip_len, sec);
+            st = tt_sim_detail_add(e->detail, (uint32_t)(sec / 3600), d->sensor, &s->addr, s->cc, s->asn,
+                                   dg.proto, dg.port, dg.icmp_type, dg.ip_len, sec);
             if (st != TT_OK) {
                 snprintf(err, errlen, "truth detail: more than the row limit in one hour");
                 return st;

@@ -91,6 +91,18 @@ static struct loc_network *geo_find(tt_sim_geo *geo, const struct in6_addr *addr
     return net;
 }
 
+uint32_t tt_sim_geo_asn(tt_sim_geo *geo, const tt_addr *addr)
+{
+    struct in6_addr in6;
+    memcpy(in6.s6_addr, addr->bytes, 16);
+    struct loc_network *net = geo_find(geo, &in6);
+    if (net == NULL)
+        return 0;
+    uint32_t asn = loc_network_get_asn(net);
+    loc_network_unref(net);
+    return asn;
+}
+
 /* Copies the network's country into cc; false when it has none. */
 static bool net_country(struct loc_network *net, char cc[3])
 {

@@ -26,6 +26,9 @@ TT_MUST_CHECK tt_status tt_sim_geo_open(const char *path, uint64_t seed, tt_sim_
                                         size_t errlen);
 void tt_sim_geo_close(tt_sim_geo *geo);
 
+/* libloc's AS number for an address (0 when it has none): recorded in the truth. */
+uint32_t tt_sim_geo_asn(tt_sim_geo *geo, const tt_addr *addr);
+
 /* True when a pool exists for country `cc` and family (4 or 6). */
 bool tt_sim_geo_has(const tt_sim_geo *geo, const char *cc, int family);
 

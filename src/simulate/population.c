@@ -212,6 +212,7 @@ static tt_status make_source(tt_sim_population *pop, tt_sim_rng *r, const char *
     memset(s, 0, sizeof *s);
     s->addr = addr;
     memcpy(s->cc, cc, 3);
+    s->asn = tt_sim_geo_asn(pop->geo, &addr);
     s->family = (uint8_t)family;
     s->behaviour = (uint8_t)behaviour;
     s->group = group;

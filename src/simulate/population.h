@@ -65,6 +65,7 @@ enum {
 typedef struct tt_sim_source {
     tt_addr addr;
     char cc[3];
+    uint32_t asn;      /* libloc's AS number for addr, 0 if none */
     uint8_t behaviour; /* tt_sim_behaviour */
     uint8_t group;     /* tt_sim_group */
     uint8_t family;    /* 4 or 6 */

@@ -19,6 +19,7 @@ typedef struct detail_row {
     uint8_t sensor;
     char cc[3];
     bool used;
+    uint32_t asn;
     uint64_t packets, bytes;
     int64_t first, last;
 } detail_row;
@@ -79,7 +80,7 @@ tt_status tt_sim_detail_open(const char *path, tt_sim_detail **out, char *err, s
         return TT_ERR_IO;
     }
     static const char header[] =
-        "hour\tsensor\tsrc\tcc\tproto\tport\ticmp_type\tpackets\tbytes\tfirst\tlast\n";
+        "hour\tsensor\tsrc\tcc\tproto\tport\ticmp_type\tpackets\tbytes\tfirst\tlast\tasn\n";
     if (fwrite(header, 1, sizeof header - 1, d->file) != sizeof header - 1)
         d->error = errno ? errno : EIO;
     *out = d;
@@ -123,8 +124,8 @@ static tt_status grow(tt_sim_detail *d)
 }
 
 tt_status tt_sim_detail_add(tt_sim_detail *d, uint32_t hour, uint8_t sensor, const tt_addr *src,
-                            const char *cc, uint8_t proto, int32_t port, int16_t icmp_type, uint32_t bytes,
-                            int64_t ts_sec)
+                            const char *cc, uint32_t asn, uint8_t proto, int32_t port, int16_t icmp_type,
+                            uint32_t bytes, int64_t ts_sec)
 {
     if ((d->n + 1) * 10 > d->cap * 7) {
         tt_status st = grow(d);
@@ -145,6 +146,7 @@ tt_status tt_sim_detail_add(tt_sim_detail *d, uint32_t hour, uint8_t sensor, con
             r->sensor = sensor;
             memcpy(r->cc, cc, 2);
             r->cc[2] = '\0';
+            r->asn = asn;
             r->packets = 1;
             r->bytes = bytes;
             r->first = r->last = ts_sec;
@@ -249,6 +251,8 @@ tt_status tt_sim_detail_flush(tt_sim_detail *d, char *err, size_t errlen)
             p = put_int(p, r->first);
             *p++ = '\t';
             p = put_int(p, r->last);
+            *p++ = '\t';
+            p = put_int(p, r->asn);
             *p++ = '\n';
             used = (size_t)(p - d->line);
         }

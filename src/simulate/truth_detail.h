@@ -19,10 +19,10 @@ typedef struct tt_sim_detail tt_sim_detail;
 
 TT_MUST_CHECK tt_status tt_sim_detail_open(const char *path, tt_sim_detail **out, char *err, size_t errlen);
 
-/* Counts one packet. cc: two letters. */
+/* Counts one packet. cc: two letters; asn: the source's AS (0 = none). */
 TT_MUST_CHECK tt_status tt_sim_detail_add(tt_sim_detail *d, uint32_t hour, uint8_t sensor, const tt_addr *src,
-                                          const char *cc, uint8_t proto, int32_t port, int16_t icmp_type,
-                                          uint32_t bytes, int64_t ts_sec);
+                                          const char *cc, uint32_t asn, uint8_t proto, int32_t port,
+                                          int16_t icmp_type, uint32_t bytes, int64_t ts_sec);
 
 /* Writes and forgets the rows held (call after each hour). */
 TT_MUST_CHECK tt_status tt_sim_detail_flush(tt_sim_detail *d, char *err, size_t errlen);

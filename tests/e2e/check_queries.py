@@ -31,6 +31,8 @@ def check_ranking(kind, rows, hour_from, hour_to, prev_from, prev_to, sensors=No
         key = (order[i] if i < len(order) else None)
         if kind == "ports":
             got = (next(p for p, n in PROTO_NAMES.items() if n == row["proto"]), row["port"])
+        elif kind == "asns":
+            got = row["asn"]
         else:
             got = row["cc"]
         check(got == key, f"{label} {kind} rank {i + 1}: {got} != truth {key}")
@@ -48,7 +50,7 @@ def check_ranking(kind, rows, hour_from, hour_to, prev_from, prev_to, sensors=No
 half = days // 2
 second_from, _ = day_hours(start + datetime.timedelta(days=days - half))
 first_from, _ = day_hours(start + datetime.timedelta(days=days - 2 * half))
-for kind in ("ports", "countries"):
+for kind in ("ports", "countries", "asns"):
     rows = run_json(teiten, "top", kind, *base, "--limit", "1000")
     length = all_to - all_from
     check_ranking(kind, rows, all_from, all_to, all_from - length, all_from, label="all")

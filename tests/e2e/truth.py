@@ -36,7 +36,7 @@ class Truth:
             header = f.readline().rstrip("\n").split("\t")
             for line in f:
                 r = dict(zip(header, line.rstrip("\n").split("\t")))
-                for k in ("hour", "proto", "port", "icmp_type", "packets", "bytes", "first", "last"):
+                for k in ("hour", "proto", "port", "icmp_type", "packets", "bytes", "first", "last", "asn"):
                     r[k] = int(r[k])
                 self.rows.append(r)
         self.region = {s["name"]: s["region"] for s in self.meta["sensors"]}
@@ -63,6 +63,8 @@ class Truth:
                 if r["port"] < 0:
                     continue  # non-first fragments: no port, not ranked
                 key = (r["proto"], r["port"])
+            elif kind == "asns":
+                key = r["asn"]
             else:
                 key = r["cc"]
             packets[key] += r["packets"]

@@ -539,7 +539,7 @@ static detail_row *read_detail(const char *dir, size_t *n_out, char ***lines_out
     char **lines = malloc(cap * sizeof *lines);
     char *line = strchr(text, '\n');
     static const char header[] =
-        "hour\tsensor\tsrc\tcc\tproto\tport\ticmp_type\tpackets\tbytes\tfirst\tlast\n";
+        "hour\tsensor\tsrc\tcc\tproto\tport\ticmp_type\tpackets\tbytes\tfirst\tlast\tasn\n";
     CHECK(strncmp(text, header, sizeof header - 1) == 0);
     for (line = line ? line + 1 : NULL; line && *line;) {
         char *next = strchr(line, '\n');
