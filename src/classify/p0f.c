@@ -52,6 +52,8 @@
  * database is immutable once built: tt_p0f_match may run in many threads. */
 #include "classify/p0f.h"
 
+#include "util/file.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -1042,54 +1044,20 @@ tt_status tt_p0f_load(const char *path, tt_p0f **out, char *err, size_t errlen)
     bool default_path = path == NULL || strcmp(path, TT_P0F_DEFAULT_PATH) == 0;
     if (path == NULL)
         path = TT_P0F_DEFAULT_PATH;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int e = errno;
+    tt_buf text;
+    tt_buf_init(&text, 0);
+    char reason[512] = "";
+    tt_status st = tt_file_read_all(path, P0F_FILE_MAX, &text, reason, sizeof reason);
+    if (st != TT_OK) {
         if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: %s%s", path, strerror(e),
-                     default_path && e == ENOENT
+            snprintf(err, errlen, "%s%s", reason,
+                     default_path && st == TT_ERR_IO && errno == ENOENT
                          ? " (p0f's signature database: install it with 'apt-get install p0f')"
                          : "");
-        return TT_ERR_IO;
+    } else {
+        st = tt_p0f_parse((const char *)text.data, text.len, path, out, err, errlen);
     }
-    tt_status st = TT_OK;
-    size_t cap = 65536, len = 0;
-    char *text = malloc(cap);
-    if (text == NULL)
-        st = TT_ERR_NOMEM;
-    while (st == TT_OK) {
-        if (len == cap) {
-            if (cap >= P0F_FILE_MAX) {
-                if (err != NULL && errlen > 0)
-                    snprintf(err, errlen, "%s: larger than %zu bytes", path, P0F_FILE_MAX);
-                st = TT_ERR_FORMAT;
-                break;
-            }
-            char *bigger = realloc(text, cap * 2);
-            if (bigger == NULL) {
-                st = TT_ERR_NOMEM;
-                break;
-            }
-            text = bigger;
-            cap *= 2;
-        }
-        size_t n = fread(text + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f)) {
-                if (err != NULL && errlen > 0)
-                    snprintf(err, errlen, "%s: read error", path);
-                st = TT_ERR_IO;
-            }
-            break;
-        }
-    }
-    fclose(f);
-    if (st == TT_ERR_NOMEM && err != NULL && errlen > 0)
-        snprintf(err, errlen, "%s: out of memory", path);
-    if (st == TT_OK)
-        st = tt_p0f_parse(text, len, path, out, err, errlen);
-    free(text);
+    tt_buf_free(&text);
     return st;
 }
 

@@ -6,6 +6,8 @@
  * case) searches 32-bit starts only. */
 #include "classify/prefix_list.h"
 
+#include "util/file.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -386,54 +388,12 @@ tt_status tt_prefix_list_add_text(tt_prefix_list *list, const char *text, size_t
 
 tt_status tt_prefix_list_add_file(tt_prefix_list *list, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return TT_ERR_IO;
-    }
-    tt_status st = TT_OK;
-    size_t cap = 1 << 16, len = 0;
-    char *data = malloc(cap);
-    if (data == NULL) {
-        st = TT_ERR_NOMEM;
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto cleanup;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > TT_PREFIX_LIST_MAX_FILE) {
-                snprintf(err, errlen, "%s: larger than %zu MiB", path, TT_PREFIX_LIST_MAX_FILE >> 20);
-                st = TT_ERR_NOMEM;
-                goto cleanup;
-            }
-            char *bigger = realloc(data, cap * 2);
-            if (bigger == NULL) {
-                snprintf(err, errlen, "%s: out of memory", path);
-                st = TT_ERR_NOMEM;
-                goto cleanup;
-            }
-            data = bigger;
-            cap *= 2;
-        }
-        size_t n = fread(data + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error", path);
-        st = TT_ERR_IO;
-        goto cleanup;
-    }
-    if (len > TT_PREFIX_LIST_MAX_FILE) {
-        snprintf(err, errlen, "%s: larger than %zu MiB", path, TT_PREFIX_LIST_MAX_FILE >> 20);
-        st = TT_ERR_NOMEM;
-        goto cleanup;
-    }
-    st = tt_prefix_list_add_text(list, data, len, path, err, errlen);
-cleanup:
-    free(data);
-    fclose(f);
+    tt_buf data;
+    tt_buf_init(&data, 0);
+    tt_status st = tt_file_read_all(path, TT_PREFIX_LIST_MAX_FILE, &data, err, errlen);
+    if (st == TT_OK)
+        st = tt_prefix_list_add_text(list, (const char *)data.data, data.len, path, err, errlen);
+    tt_buf_free(&data);
     return st;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/parse.h"
 
 #define SERVICE_NAME_MAX 48
@@ -93,27 +94,16 @@ tt_status tt_services_parse(const char *text, size_t len, tt_services **out)
 
 tt_status tt_services_load(const char *path, tt_services **out, char *err, size_t errlen)
 {
+    *out = NULL;
     if (path == NULL)
         return tt_services_parse((const char *)tt_data_services, tt_data_services_size, out);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return tt_services_parse("", 0, out);
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return TT_ERR_IO;
-    }
     tt_buf text;
-    tt_buf_init(&text, (size_t)64 << 20);
-    char chunk[65536];
-    size_t n;
-    tt_status st = TT_OK;
-    while (st == TT_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        st = tt_buf_append(&text, chunk, n);
-    fclose(f);
-    if (st == TT_OK)
+    tt_buf_init(&text, 0);
+    tt_status st = tt_file_read_all(path, (size_t)64 << 20, &text, err, errlen);
+    if (st == TT_ERR_IO && errno == ENOENT)
+        st = tt_services_parse("", 0, out); /* names are a convenience, not data */
+    else if (st == TT_OK)
         st = tt_services_parse((const char *)text.data, text.len, out);
-    else
-        snprintf(err, errlen, "%s: too large", path);
     tt_buf_free(&text);
     return st;
 }

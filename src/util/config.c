@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/limits.h"
 
 static char *trim(char *s)
@@ -106,25 +107,9 @@ tt_status tt_config_parse_text(const char *text, size_t len, const char *file, t
 
 tt_status tt_config_parse_file(const char *path, tt_config_fn fn, void *ctx, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return TT_ERR_IO;
-    }
     tt_buf text;
-    tt_buf_init(&text, (size_t)16 << 20);
-    char chunk[65536];
-    size_t n;
-    tt_status st = TT_OK;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && st == TT_OK)
-        st = tt_buf_append(&text, chunk, n);
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-        st = TT_ERR_IO;
-    } else if (st != TT_OK) {
-        snprintf(err, errlen, "%s: configuration file too large", path);
-    }
-    fclose(f);
+    tt_buf_init(&text, 0);
+    tt_status st = tt_file_read_all(path, (size_t)16 << 20, &text, err, errlen);
     if (st == TT_OK)
         st = tt_config_parse_text((const char *)text.data, text.len, path, fn, ctx, err, errlen);
     tt_buf_free(&text);
