@@ -260,6 +260,46 @@ static int print_table(tt_table *t, tt_format format)
     return TT_EXIT_OK;
 }
 
+/* A query that fills a table, with its own argument. */
+typedef tt_status (*table_query_fn)(tt_query *q, const void *arg, tt_table *out, char *err, size_t errlen);
+
+/* Opens the store for the arguments, runs the query, prints its table. */
+static int run_table_query(const query_args *a, table_query_fn fn, const void *arg)
+{
+    query_env env;
+    int rc = env_open(&env, a, true);
+    if (rc == TT_EXIT_OK) {
+        tt_table table;
+        char err[1024];
+        if (fn(&env.q, arg, &table, err, sizeof err) != TT_OK) {
+            tt_log_error("%s", err);
+            tt_table_free(&table);
+            rc = TT_EXIT_ERROR;
+        } else {
+            rc = print_table(&table, a->format);
+        }
+    }
+    env_close(&env);
+    return rc;
+}
+
+typedef tt_status (*ranking_fn)(tt_query *q, tt_table *out, char *err, size_t errlen);
+
+static tt_status run_ranking(tt_query *q, const void *arg, tt_table *out, char *err, size_t errlen)
+{
+    return (*(const ranking_fn *)arg)(q, out, err, errlen);
+}
+
+static tt_status run_series(tt_query *q, const void *arg, tt_table *out, char *err, size_t errlen)
+{
+    return tt_query_series(q, *(const bool *)arg, out, err, errlen);
+}
+
+static tt_status run_attacks(tt_query *q, const void *arg, tt_table *out, char *err, size_t errlen)
+{
+    return tt_query_attacks(q, arg, out, err, errlen);
+}
+
 int tt_cmd_top(int argc, char **argv)
 {
     query_args a;
@@ -268,7 +308,7 @@ int tt_cmd_top(int argc, char **argv)
         return rc;
     static const struct {
         const char *name;
-        tt_status (*run)(tt_query *q, tt_table *out, char *err, size_t errlen);
+        ranking_fn run;
     } rankings[] = {
         {"ports", tt_query_top_ports},     {"countries", tt_query_top_countries},
         {"sources", tt_query_top_sources}, {"asns", tt_query_top_asns},
@@ -282,21 +322,7 @@ int tt_cmd_top(int argc, char **argv)
         tt_log_error("usage: teiten top ports|countries|sources|asns|tools [options]");
         return TT_EXIT_USAGE;
     }
-    query_env env;
-    if ((rc = env_open(&env, &a, true)) == TT_EXIT_OK) {
-        tt_table table;
-        char err[1024];
-        tt_status st = rankings[which].run(&env.q, &table, err, sizeof err);
-        if (st != TT_OK) {
-            tt_log_error("%s", err);
-            tt_table_free(&table);
-            rc = TT_EXIT_ERROR;
-        } else {
-            rc = print_table(&table, a.format);
-        }
-    }
-    env_close(&env);
-    return rc;
+    return run_table_query(&a, run_ranking, &rankings[which].run);
 }
 
 int tt_cmd_series(int argc, char **argv)
@@ -313,20 +339,8 @@ int tt_cmd_series(int argc, char **argv)
         tt_log_error("--by must be day or hour, not '%s'", a.by);
         return TT_EXIT_USAGE;
     }
-    query_env env;
-    if ((rc = env_open(&env, &a, true)) == TT_EXIT_OK) {
-        tt_table table;
-        char err[1024];
-        if (tt_query_series(&env.q, a.by && strcmp(a.by, "hour") == 0, &table, err, sizeof err) != TT_OK) {
-            tt_log_error("%s", err);
-            tt_table_free(&table);
-            rc = TT_EXIT_ERROR;
-        } else {
-            rc = print_table(&table, a.format);
-        }
-    }
-    env_close(&env);
-    return rc;
+    bool by_hour = a.by && strcmp(a.by, "hour") == 0;
+    return run_table_query(&a, run_series, &by_hour);
 }
 
 int tt_cmd_ip(int argc, char **argv)
@@ -410,18 +424,5 @@ int tt_cmd_backscatter(int argc, char **argv)
         tt_log_error("usage: teiten backscatter [--min-packets N] [--min-duration S] [--min-ppm N] [options]");
         return TT_EXIT_USAGE;
     }
-    query_env env;
-    if ((rc = env_open(&env, &a, true)) == TT_EXIT_OK) {
-        tt_table table;
-        char err[1024];
-        if (tt_query_attacks(&env.q, &t, &table, err, sizeof err) != TT_OK) {
-            tt_log_error("%s", err);
-            tt_table_free(&table);
-            rc = TT_EXIT_ERROR;
-        } else {
-            rc = print_table(&table, a.format);
-        }
-    }
-    env_close(&env);
-    return rc;
+    return run_table_query(&a, run_attacks, &t);
 }
