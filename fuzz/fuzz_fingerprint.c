@@ -3,8 +3,8 @@
  * Ethernet, 00 0c = raw IP) followed by the frame. Whatever the decoder
  * made of the frame (any outcome, so half-filled packets too), the
  * classification must not crash, must be a valid kind, and must agree with
- * the rules' preconditions: tool kinds only for SYN-only TCP, Mirai only for
- * IPv4 with seq == destination, backscatter only for replies. */
+ * each rule's conditions (tool kinds only on SYN-only TCP with their marks,
+ * backscatter only on replies). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,17 +32,25 @@ static void check_kind(const tt_packet *pkt)
 
     uint8_t flags = pkt->tcp_flags;
     bool tcp = pkt->proto == TT_IPPROTO_TCP && pkt->has_ports && !pkt->has_icmp;
+    bool syn_only = tcp && (flags & (TT_TCP_SYN | TT_TCP_ACK | TT_TCP_RST | TT_TCP_FIN)) == TT_TCP_SYN;
+    bool no_df = !pkt->dont_fragment;
     switch (kind) {
     case TT_KIND_MIRAI:
-        require(pkt->ip_version == 4 && pkt->seq == tt_addr_v4(&pkt->dst));
-        /* fall through */
+        require(syn_only && pkt->ip_version == 4 && pkt->seq == tt_addr_v4(&pkt->dst));
+        break;
     case TT_KIND_MASSCAN:
+        require(syn_only && pkt->ip_version == 4 && no_df &&
+                pkt->ip_id == (uint16_t)(tt_addr_v4(&pkt->dst) ^ pkt->dport ^ pkt->seq));
+        break;
     case TT_KIND_ZMAP:
-        require(pkt->ip_version == 4);
-        /* fall through */
+        require(syn_only && pkt->ip_version == 4 && no_df && pkt->ip_id == 54321 &&
+                pkt->window == 65535 && pkt->tcp_header_len <= 24);
+        break;
     case TT_KIND_NMAP:
+        require(syn_only && no_df && pkt->tcp_header_len == 24 && pkt->mss == 1460);
+        break;
     case TT_KIND_GENERIC_SYN:
-        require(tcp && (flags & (TT_TCP_SYN | TT_TCP_ACK | TT_TCP_RST | TT_TCP_FIN)) == TT_TCP_SYN);
+        require(syn_only && pkt->tcp_header_len == 20);
         break;
     case TT_KIND_BACKSCATTER_SYNACK:
         require(tcp && (flags & (TT_TCP_SYN | TT_TCP_ACK)) == (TT_TCP_SYN | TT_TCP_ACK));
@@ -51,7 +59,8 @@ static void check_kind(const tt_packet *pkt)
         require(tcp && (flags & TT_TCP_RST) && !(flags & TT_TCP_SYN));
         break;
     case TT_KIND_BACKSCATTER_ICMP:
-        require(pkt->has_icmp && pkt->quoted.present);
+        require(pkt->has_icmp && pkt->quoted.present &&
+                tt_addr_cmp(&pkt->quoted.src, &pkt->dst) == 0);
         break;
     default:
         break;

@@ -166,11 +166,12 @@ typedef struct sources_ctx {
     tt_u64_set seen_v4;    /* IPv4 source << 24 | position: one word per entry */
     tt_addr_set seen_v6;   /* other sources, tagged with the position */
     uint64_t *counts;
+    uint64_t (*devices)[TT_OS_COUNT]; /* per position: new sources by OS class (may be NULL) */
     uint64_t last_key;     /* one-entry cache: consecutive rows mostly share a key */
     tt_counter_entry *last_entry;
 } sources_ctx;
 
-static tt_status count_source(sources_ctx *c, const tt_addr *src, uint64_t position)
+static tt_status count_source(sources_ctx *c, const tt_addr *src, uint8_t os, uint64_t position)
 {
     bool added;
     tt_status st;
@@ -178,8 +179,11 @@ static tt_status count_source(sources_ctx *c, const tt_addr *src, uint64_t posit
         st = tt_u64_set_add(&c->seen_v4, (uint64_t)tt_addr_v4(src) << 24 | position, &added);
     else
         st = tt_addr_set_add(&c->seen_v6, src, (uint32_t)position, &added);
-    if (st == TT_OK)
-        c->counts[position] += added;
+    if (st == TT_OK && added) {
+        c->counts[position]++;
+        if (c->devices && os < TT_OS_COUNT)
+            c->devices[position][os]++;
+    }
     return st;
 }
 
@@ -202,7 +206,7 @@ static tt_status count_sources(void *ctx, int64_t hour, int32_t sensor, const tt
                 continue;
             }
         }
-        tt_status st = count_source(c, &rows[i].src, c->last_entry->extra);
+        tt_status st = count_source(c, &rows[i].src, rows[i].os, c->last_entry->extra);
         if (st != TT_OK)
             return st;
     }
@@ -212,7 +216,7 @@ static tt_status count_sources(void *ctx, int64_t hour, int32_t sensor, const tt
 /* Exact distinct sources of the listed keys over the period, from the
  * per-source segments (hourly counts cannot be added up across hours). */
 static tt_status distinct_sources(tt_query *q, unsigned group, const tt_counter_entry *top, size_t n,
-                                  uint64_t *counts)
+                                  uint64_t *counts, uint64_t (*devices)[TT_OS_COUNT])
 {
     tt_counter_map index;
     tt_counter_map_init(&index, 0);
@@ -231,6 +235,7 @@ static tt_status distinct_sources(tt_query *q, unsigned group, const tt_counter_
     ctx.group = group;
     ctx.index = &index;
     ctx.counts = counts;
+    ctx.devices = devices;
     ctx.last_key = UINT64_MAX;
     tt_u64_set_init(&ctx.seen_v4, QUERY_MAX_SOURCES);
     tt_addr_set_init(&ctx.seen_v6, QUERY_MAX_SOURCES);
@@ -250,12 +255,57 @@ static const char *store_error(tt_query *q, tt_status st, char *err, size_t errl
     return err;
 }
 
+/* Keeps the ranked ports whose knowledge-base category is q->category. */
+static size_t keep_category(const tt_query *q, tt_counter_entry *ranked, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        tt_service service = (tt_service)ranked[i].key;
+        const char *category = tt_kb_category(q->kb, tt_service_proto(service), tt_service_port(service));
+        if (category && strcmp(category, q->category) == 0)
+            ranked[k++] = ranked[i];
+    }
+    return k;
+}
+
+/* "embedded/iot 60%, pc/server 40%": device classes of the sources that had an
+ * OS hint (p0f matched one of their SYNs); false when none had. */
+static bool device_shares(const uint64_t by_os[TT_OS_COUNT], char *out, size_t len)
+{
+    static const char *const devices[] = {"embedded/iot", "pc/server", "tool", "unknown"};
+    uint64_t count[4] = {0, 0, 0, 0}, known = 0;
+    for (int os = 1; os < TT_OS_COUNT; os++) {
+        const char *name = tt_os_device_name((tt_os_class)os);
+        for (int d = 0; d < 4; d++) {
+            if (strcmp(name, devices[d]) == 0) {
+                count[d] += by_os[os];
+                known += by_os[os];
+            }
+        }
+    }
+    if (known == 0)
+        return false;
+    size_t used = 0;
+    out[0] = '\0';
+    for (int d = 0; d < 4; d++) {
+        if (count[d] == 0)
+            continue;
+        int w = snprintf(out + used, len - used, "%s%s %.0f%%", used ? ", " : "", devices[d],
+                         100.0 * (double)count[d] / (double)known);
+        if (w < 0 || (size_t)w >= len - used)
+            break;
+        used += (size_t)w;
+    }
+    return true;
+}
+
 static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *err, size_t errlen)
 {
     tt_counter_entry *ranked = NULL, *prev = NULL;
     size_t n = 0, nprev = 0;
     uint64_t total = 0, prev_total = 0;
     uint64_t *sources = NULL;
+    uint64_t (*devices)[TT_OS_COUNT] = NULL;
     tt_period previous;
     tt_status st = tt_period_previous(&q->period, &previous, err, errlen);
     if (st != TT_OK)
@@ -268,14 +318,19 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
         store_error(q, st, err, errlen);
         goto cleanup;
     }
+    if (group == TT_GROUP_PORT && q->category) {
+        n = keep_category(q, ranked, n);
+        nprev = keep_category(q, prev, nprev);
+    }
     if (n > q->limit)
         n = q->limit;
     sources = calloc(n ? n : 1, sizeof *sources);
-    if (sources == NULL) {
+    devices = calloc(n ? n : 1, sizeof *devices);
+    if (sources == NULL || devices == NULL) {
         st = TT_ERR_NOMEM;
         goto cleanup;
     }
-    if ((st = distinct_sources(q, group, ranked, n, sources)) != TT_OK) {
+    if ((st = distinct_sources(q, group, ranked, n, sources, devices)) != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;
     }
@@ -352,9 +407,19 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
                 tt_cell_null(&row[c++], "-");
             }
         }
+        if (group == TT_GROUP_PORT || group == TT_GROUP_CC) {
+            char text[128];
+            if (device_shares(devices[i], text, sizeof text))
+                st = tt_cell_text(&row[c++], text);
+            else
+                tt_cell_null(&row[c++], "-");
+            if (st != TT_OK)
+                goto cleanup;
+        }
     }
 cleanup:
     tt_counter_map_free(&by_kind);
+    free(devices);
     free(ranked);
     free(prev);
     free(sources);
@@ -364,7 +429,7 @@ cleanup:
 tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen)
 {
     static const char *columns[] = {"rank", "proto", "port", "service", "packets", "share", "sources",
-                                    "prev_rank", "tool", "tool_share", "kb"};
+                                    "prev_rank", "tool", "tool_share", "kb", "devices"};
     tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
     out->real_digits = 2;
     return top_ranking(q, TT_GROUP_PORT, out, err, errlen);
@@ -388,7 +453,8 @@ tt_status tt_query_top_tools(tt_query *q, tt_table *out, char *err, size_t errle
 
 tt_status tt_query_top_countries(tt_query *q, tt_table *out, char *err, size_t errlen)
 {
-    static const char *columns[] = {"rank", "cc", "name", "packets", "share", "sources", "prev_rank"};
+    static const char *columns[] = {"rank", "cc", "name", "packets", "share", "sources", "prev_rank",
+                                    "devices"};
     tt_table_init(out, columns, sizeof columns / sizeof columns[0]);
     out->real_digits = 2;
     return top_ranking(q, TT_GROUP_CC, out, err, errlen);

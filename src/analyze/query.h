@@ -27,6 +27,7 @@ typedef struct tt_query {
     const tt_services *services; /* may be NULL */
     tt_geo *geo;                 /* for country names; may be NULL */
     const tt_kb *kb;             /* knowledge shown next to ports; may be NULL */
+    const char *category;        /* rank only ports of this knowledge-base category; NULL = all */
     tt_sensor_info *sensors;     /* all sensors of the store, by position */
     size_t nsensors;
     bool no_data; /* the store is empty and no period was given: nothing to list */

@@ -84,19 +84,25 @@ static tt_kind classify_icmp(const tt_packet *pkt)
     return TT_KIND_BACKSCATTER_ICMP;
 }
 
-/* The SYN carries no option besides (at most) MSS: no window scale, SACK
- * permitted or timestamp, which every current OS stack sends. */
+/* Option checks go by the header's own length (data offset), not by the
+ * option bytes captured, so a header cut short by the snap length does not
+ * pass for one without options. */
+static bool no_options(const tt_packet *pkt) { return pkt->tcp_header_len == 20; }
+
+/* At most 4 option bytes and none of window scale, SACK permitted or
+ * timestamp (which every current OS stack sends): nothing, or MSS alone. */
 static bool options_at_most_mss(const tt_packet *pkt)
 {
-    return pkt->wscale < 0 && !pkt->sack_permitted && !pkt->has_timestamp;
+    return pkt->tcp_header_len <= 24 && pkt->wscale < 0 && !pkt->sack_permitted &&
+           !pkt->has_timestamp;
 }
 
 /* Nmap's probe options, byte for byte: MSS 1460 and nothing else. */
 static bool options_nmap(const tt_packet *pkt)
 {
     const uint8_t *o = pkt->tcp_options;
-    return pkt->tcp_options_len == 4 && o != NULL && o[0] == 2 && o[1] == 4 && o[2] == 0x05 &&
-           o[3] == 0xb4;
+    return pkt->tcp_header_len == 24 && pkt->tcp_options_len == 4 && o != NULL && o[0] == 2 &&
+           o[1] == 4 && o[2] == 0x05 && o[3] == 0xb4;
 }
 
 static tt_kind classify_syn(const tt_packet *pkt)
@@ -128,7 +134,7 @@ static tt_kind classify_syn(const tt_packet *pkt)
          * SYNs, and Nmap's window-1024 probe carries MSS, so neither is
          * taken for Masscan when its random ID happens to fit. */
         if (!pkt->dont_fragment &&
-            ((window == 1024 && pkt->tcp_options_len == 0) || window == 1025) &&
+            ((window == 1024 && no_options(pkt)) || window == 1025) &&
             pkt->ip_id == (uint16_t)((dst ^ pkt->dport ^ pkt->seq) & 0xffffu))
             return TT_KIND_MASSCAN;
 
@@ -159,7 +165,7 @@ static tt_kind classify_syn(const tt_packet *pkt)
      * possible window"), or a common OS value copied into the template:
      * 5840, 14600, 29200 (Linux: 4, 10 and 20 x 1460) and 8192 (Windows).
      * Random windows (Mirai-style bots) stay "other". */
-    if (pkt->tcp_options_len == 0 &&
+    if (no_options(pkt) &&
         (window == 1024 || window == 2048 || window == 3072 || window == 4096 || window == 5840 ||
          window == 8192 || window == 14600 || window == 29200 || window == 65535))
         return TT_KIND_GENERIC_SYN;

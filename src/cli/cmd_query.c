@@ -15,7 +15,8 @@
 #include "util/parse.h"
 
 typedef struct query_args {
-    const char *db, *config, *from, *to, *tz, *sensor, *region, *geo, *port, *country, *by, *asn, *tool;
+    const char *db, *config, *from, *to, *tz, *sensor, *region, *geo, *port, *country, *by, *asn, *tool,
+        *category;
     bool exclude_backscatter, exclude_known;
     uint64_t limit;
     tt_format format;
@@ -44,7 +45,8 @@ static int parse_args(int argc, char **argv, query_args *a)
         {"port", required_argument, NULL, 'p'},    {"country", required_argument, NULL, 'C'},
         {"by", required_argument, NULL, 'b'},      {"asn", required_argument, NULL, 'A'},
         {"tool", required_argument, NULL, 'T'},    {"exclude-backscatter", no_argument, NULL, 'X'},
-        {"exclude-known-scanners", no_argument, NULL, 'K'}, {NULL, 0, NULL, 0},
+        {"exclude-known-scanners", no_argument, NULL, 'K'}, {"category", required_argument, NULL, 'G'},
+        {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     a->limit = 10;
@@ -67,6 +69,7 @@ static int parse_args(int argc, char **argv, query_args *a)
         case 'T': a->tool = optarg; break;
         case 'X': a->exclude_backscatter = true; break;
         case 'K': a->exclude_known = true; break;
+        case 'G': a->category = optarg; break;
         case 'n':
             if (!tt_parse_u64(optarg, 1000000000, &a->limit) || a->limit == 0) {
                 tt_log_error("--limit needs a positive number, not '%s'", optarg);
@@ -151,6 +154,7 @@ static int env_open(query_env *env, const query_args *a, bool need_period)
         tt_log_warn("%s (knowledge base omitted)", err);
     tt_query *q = &env->q;
     q->kb = env->kb;
+    q->category = a->category;
     q->store = env->store;
     q->limit = (size_t)a->limit;
     q->services = env->services;

@@ -55,7 +55,10 @@ const tt_command tt_commands[] = {
      "null = out of top 10) and exact unique sources. Ports also show the kind of packet\n"
      "seen most on them (tool, tool_share).\n" QUERY_OPTIONS
      "  --port P/PROTO     only packets to this port, e.g. 9600/tcp\n"
-     "  --country CC       only sources in this country\n",
+     "  --country CC       only sources in this country\n"
+     "  --category NAME    (ports) only ports of this knowledge-base category, e.g. ics\n"
+     "Ports and countries also show the device classes of their sources (from p0f OS\n"
+     "hints: embedded/iot, pc/server, tool), as shares of the sources that had a hint.\n",
      tt_cmd_top},
     {"series", "packets per day or hour for a port or a country",
      "usage: teiten series (--port P/PROTO | --country CC) [--by day|hour] [options]\n"

@@ -72,8 +72,9 @@ void tt_report_free(tt_report *report); /* accepts NULL */
  * tt_report_expand fills. */
 typedef enum tt_text_id {
     TT_TEXT_TITLE,
-    TT_TEXT_TITLE_REGION,
     TT_TEXT_SUBTITLE,
+    TT_TEXT_SCOPE_ALL,
+    TT_TEXT_SCOPE_REGION,
     TT_TEXT_TOC,
     TT_TEXT_SEC_OVERVIEW,
     TT_TEXT_SEC_EVENTS,
@@ -104,7 +105,6 @@ typedef enum tt_text_id {
     TT_TEXT_COL_PREV_RANK_QUARTER,
     TT_TEXT_COL_PREV_RANK_PERIOD,
     TT_TEXT_OUT_OF_TOP,
-    TT_TEXT_NEW_ENTRY,
     TT_TEXT_PORTS_INTRO,
     TT_TEXT_PORTS_CAPTION,
     TT_TEXT_SERVICE_NOTE,
@@ -120,22 +120,29 @@ typedef enum tt_text_id {
     TT_TEXT_SUMMARY_TOP_NEW,
     TT_TEXT_SUMMARY_NEW_ENTRIES,
     TT_TEXT_SUMMARY_EVENTS,
+    TT_TEXT_SUMMARY_OTHERWISE,
     TT_TEXT_SUMMARY_NO_EVENTS,
     TT_TEXT_PREVIOUS_QUARTER,
     TT_TEXT_PREVIOUS_PERIOD,
+    TT_TEXT_THIS_QUARTER,
+    TT_TEXT_THIS_PERIOD,
     TT_TEXT_EVENTS_INTRO,
     TT_TEXT_EVENTS_NONE,
     TT_TEXT_EVENT_HEADING,
     TT_TEXT_EVENT_HEADING_COUNTRY,
+    TT_TEXT_CATEGORY_SUFFIX,
     TT_TEXT_KIND_BURST,
     TT_TEXT_KIND_RISE,
     TT_TEXT_KIND_RANK_JUMP,
-    TT_TEXT_LIST_AND,
-    TT_TEXT_LIST_SEP,
+    TT_TEXT_SUBJECT_PORT,
+    TT_TEXT_SUBJECT_COUNTRY,
     TT_TEXT_EVENT_BURST,
     TT_TEXT_EVENT_RISE,
     TT_TEXT_EVENT_RANK_JUMP,
+    TT_TEXT_EVENT_RANK_JUMP_OUT,
     TT_TEXT_EVENT_COUNTRIES,
+    TT_TEXT_EVENT_COUNTRIES_MAIN,
+    TT_TEXT_EVENT_COUNTRIES_ONLY,
     TT_TEXT_EVENT_SINGLE_SOURCE,
     TT_TEXT_EVENT_TOP_SOURCES,
     TT_TEXT_EVENT_HISTORY,
@@ -145,22 +152,23 @@ typedef enum tt_text_id {
     TT_TEXT_EVENT_SENSORS_ALL,
     TT_TEXT_EVENT_SENSORS_SOME,
     TT_TEXT_EVENT_TOOLS,
+    TT_TEXT_EVENT_IANA_NAME,
+    TT_TEXT_EVENT_IANA_NONE,
     TT_TEXT_EVENT_KB_INTRO,
     TT_TEXT_EVENT_KB_NONE,
     TT_TEXT_EVENT_KB_LATER,
-    TT_TEXT_EVENT_IANA_NAME,
-    TT_TEXT_EVENT_IANA_NONE,
     TT_TEXT_KB_PRODUCTS,
     TT_TEXT_KB_CVES,
     TT_TEXT_KB_TOOLS,
     TT_TEXT_KB_MALWARE,
     TT_TEXT_EVENT_FIGURE_INTRO,
     TT_TEXT_EVENT_FIGURE_CAPTION,
-    TT_TEXT_EVENT_BAND,
     TT_TEXT_FIGURE,
     TT_TEXT_TABLE,
+    TT_TEXT_SENSOR_COUNT,
+    TT_TEXT_SENSOR_COUNT_ONE,
     TT_TEXT_REF_IANA,
-    TT_TEXT_REFERENCES_INTRO,
+    TT_TEXT_UNKNOWN_COUNTRY,
     TT_TEXT_FOOTER,
     TT_TEXT_COUNT
 } tt_text_id;
@@ -192,12 +200,14 @@ const char *tt_report_axis_day(tt_report_lang lang, int32_t day, char *buf, size
 const char *tt_report_count(uint64_t v, char *buf, size_t len);
 /* A percentage with one decimal: "12.3%". */
 const char *tt_report_percent(double percent, char *buf, size_t len);
-/* A rank: "1" / "1st"?  Plain numbers in both languages; "第2位" / "2nd" in prose. */
+/* A rank in prose: "2" (the template says 第{n}位) / "2nd". */
 const char *tt_report_ordinal(tt_report_lang lang, int rank, char *buf, size_t len);
 
 /* Country name in the language from a small built-in table of common
  * countries, else `fallback` (libloc's English name), else the code. */
 const char *tt_report_country_name(tt_report_lang lang, const char *cc, const char *fallback);
+/* A scanner tool or packet kind in words ("masscan" -> "Masscan"), NULL for "other". */
+const char *tt_report_tool_name(tt_report_lang lang, const char *kind);
 /* Knowledge-base category in words ("ics" -> "制御システム" / "industrial control systems"). */
 const char *tt_report_category_name(tt_report_lang lang, const char *category);
 

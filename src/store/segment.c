@@ -342,9 +342,9 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
             row->src_flags = flags;
             row->service = key >> 4;
             row->kind = key & 0xf;
+            row->os = v1 ? 0 : tt_cursor_u8(&col[COL_OS]);
             if (keys_only)
                 continue;
-            row->os = v1 ? 0 : tt_cursor_u8(&col[COL_OS]);
             uint64_t packets = tt_cursor_varint(&col[COL_PACKETS]) + 1;
             uint64_t bytes = tt_cursor_varint(&col[COL_BYTES]);
             uint64_t first = tt_cursor_varint(&col[COL_FIRST]);
@@ -358,7 +358,7 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
         }
     }
     for (int c = 0; c < COLUMN_COUNT; c++) {
-        if (keys_only && c > COL_KEY)
+        if (keys_only && c > COL_OS)
             break;
         if (col[c].failed || tt_cursor_left(&col[c]) != 0)
             goto cleanup;

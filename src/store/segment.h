@@ -79,8 +79,8 @@ TT_MUST_CHECK tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, i
 TT_MUST_CHECK tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour,
                                           tt_detail_row **rows, size_t *n, size_t *cap);
 
-/* Same, but fills only src, service, kind, cc, asn and src_flags (the rest
- * is left 0): what distinct-source counting needs, at a fraction of the cost. */
+/* Same, but fills only src, service, kind, os, cc, asn and src_flags (the
+ * rest is left 0): what distinct-source counting needs, at a fraction of the cost. */
 TT_MUST_CHECK tt_status tt_segment_decode_keys(const uint8_t *data, size_t len, tt_detail_row **rows,
                                                size_t *n, size_t *cap);
 

@@ -143,6 +143,35 @@ backscatter_total = back["synack"] + back["rst"] + back["icmp_error"]
 want = truth.meta["packets"] - backscatter_total - truth.meta["outcomes"]["fragment"]
 check(sum(r["packets"] for r in rows) == want,
       f"ports without backscatter: {sum(r['packets'] for r in rows)} != {want}")
+# --asn: the ports of the busiest AS equal the truth rows of that AS
+asn_packets = defaultdict(int)
+for r in truth.rows:
+    asn_packets[r["asn"]] += r["packets"]
+top_asn = max((a for a in asn_packets if a), key=lambda a: asn_packets[a])
+rows = run_json(teiten, "top", "ports", *base, "--limit", "1000000", "--asn", str(top_asn))
+want = defaultdict(int)
+for r in truth.rows:
+    if r["asn"] == top_asn and r["port"] >= 0:
+        want[(r["proto"], r["port"])] += r["packets"]
+got = {(next(p for p, n in PROTO_NAMES.items() if n == row["proto"]), row["port"]): row["packets"] for row in rows}
+check(got == dict(want), f"top ports --asn {top_asn}: {len(got)} ports, truth {len(want)}")
+# --exclude-known-scanners: the sources on the list given at ingest are left out
+import os
+scanner_file = os.environ.get("TEITEN_SCANNERS")
+if scanner_file:
+    listed = {line.split("/")[0] for line in open(scanner_file) if line.strip()}
+    rows = run_json(teiten, "top", "countries", *base, "--limit", "1000", "--exclude-known-scanners")
+    want = defaultdict(int)
+    for r in truth.rows:
+        if r["src"] not in listed:
+            want[r["cc"]] += r["packets"]
+    got = {row["cc"]: row["packets"] for row in rows}
+    check(got == {k: v for k, v in want.items() if v}, "top countries --exclude-known-scanners")
+    srcs = {row["ip"] for row in run_json(teiten, "top", "sources", *base, "--limit", "100000",
+                                          "--exclude-known-scanners")}
+    check(not (srcs & listed), "known scanners excluded from top sources")
+    for ip in listed:
+        check(run_json(teiten, "ip", ip, *base)["known_scanner"] is True, f"ip {ip} known_scanner")
 # every backscatter packet is in some inferred attack when the thresholds are off
 attacks = run_json(teiten, "backscatter", *base, "--limit", "1000000", "--min-packets", "1",
                    "--min-duration", "0", "--min-ppm", "0")

@@ -585,6 +585,25 @@ static void test_generic_syn(void)
                         .window = random_windows[i]};
         CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_OTHER);
     }
+    /* A SYN whose options the snap length cut off is not option-less. */
+    {
+        builder f = {.len = 0};
+        ip_spec ip = {.src = "198.51.100.12", .dst = "192.0.2.6", .ttl = 110, .id = 4321,
+                      .proto = TT_IPPROTO_TCP};
+        size_t at = put_ip(&f, &ip);
+        tcp_spec tcp = {.sport = 1111, .dport = 445, .seq = 0x0badcafe, .flags = TT_TCP_SYN, .window = 1024,
+                        .options = opt_mss1460, .options_len = sizeof opt_mss1460};
+        put_tcp(&f, &tcp);
+        end_ip(&f, at);
+        tt_packet pkt;
+        CHECK_EQ_INT(tt_decode_ip(f.b, (uint32_t)f.len, &pkt), TT_OUTCOME_OK);
+        CHECK_EQ_INT(tt_fingerprint(&pkt), TT_KIND_NMAP);
+        CHECK_EQ_INT(tt_decode_ip(f.b, (uint32_t)f.len - 4, &pkt), TT_OUTCOME_TRUNCATED);
+        CHECK_EQ_INT(pkt.tcp_options_len, 0);
+        CHECK_EQ_INT(tt_fingerprint(&pkt), TT_KIND_OTHER);
+        CHECK_EQ_INT(tt_decode_ip(f.b, (uint32_t)f.len - 2, &pkt), TT_OUTCOME_TRUNCATED);
+        CHECK_EQ_INT(tt_fingerprint(&pkt), TT_KIND_OTHER);
+    }
     /* Non-SYN probes are no SYN scan: FIN, NULL, Xmas, SYN-FIN, ACK. */
     static const uint8_t odd_flags[] = {TT_TCP_FIN, 0, TT_TCP_FIN | TT_TCP_PSH | TT_TCP_URG,
                                         TT_TCP_SYN | TT_TCP_FIN, TT_TCP_ACK, TT_TCP_PSH | TT_TCP_ACK};
