@@ -125,7 +125,7 @@ static bin *find_bin(tt_agg *agg, int64_t hour, int32_t sensor)
 }
 
 tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr *src,
-                     tt_service service, uint8_t kind, uint8_t os, uint32_t bytes)
+                     tt_service service, uint8_t kind, uint8_t os, uint8_t ttl, uint32_t bytes)
 {
     /* Floor division: pre-1970 timestamps land in negative hours, not hour 0. */
     int64_t hour = ts_sec >= 0 ? ts_sec / 3600 : -((-ts_sec + 3599) / 3600);
@@ -169,6 +169,7 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
     row->service = service;
     row->kind = kind & 0xf;
     row->os = os;
+    row->ttl = ttl;
     row->packets = 1;
     row->bytes = bytes;
     row->first = row->last = (uint32_t)ts_sec;

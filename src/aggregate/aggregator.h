@@ -22,7 +22,7 @@ void tt_agg_free(tt_agg *agg); /* accepts NULL */
 /* Counts one packet. Returns TT_ERR_NOMEM when the entry bound is reached:
  * flush, then add again. */
 TT_MUST_CHECK tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr *src,
-                                   tt_service service, uint8_t kind, uint8_t os, uint32_t bytes);
+                                   tt_service service, uint8_t kind, uint8_t os, uint8_t ttl, uint32_t bytes);
 
 size_t tt_agg_entries(const tt_agg *agg);
 /* Largest hour any packet fell into, or INT64_MIN when empty. */

@@ -658,7 +658,7 @@ cleanup:
 typedef struct ip_line {
     int32_t day;
     tt_service service;
-    uint8_t kind, os;
+    uint8_t kind, os, ttl;
     int32_t sensor;
     uint64_t packets, bytes;
     uint32_t first, last;
@@ -713,8 +713,8 @@ static tt_status collect_ip(void *ctx, int64_t hour, int32_t sensor, const tt_de
                 c->cap = cap;
             }
             line = &c->lines[c->n++];
-            *line = (ip_line){day, rows[i].service, rows[i].kind, rows[i].os, sensor, 0, 0, rows[i].first,
-                              rows[i].last};
+            *line = (ip_line){day,    rows[i].service, rows[i].kind, rows[i].os, rows[i].ttl,
+                              sensor, 0,               0,             rows[i].first, rows[i].last};
         }
         if (line->os == TT_OS_UNKNOWN)
             line->os = rows[i].os;
@@ -760,8 +760,8 @@ static const char *format_time(uint32_t t, char *buf, size_t len)
 tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *out, char *err,
                       size_t errlen)
 {
-    static const char *columns[] = {"day", "proto", "port", "service", "sensor", "tool", "os", "packets",
-                                    "bytes", "first_seen", "last_seen"};
+    static const char *columns[] = {"day",   "proto", "port",       "service",  "sensor", "tool", "os",
+                                    "ttl",   "hops",  "packets",    "bytes",    "first_seen", "last_seen"};
     ip_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.addr = addr;
@@ -811,10 +811,13 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
             goto cleanup;
         if (l->os == TT_OS_UNKNOWN)
             tt_cell_null(&row[6], "-");
-        tt_cell_int(&row[7], (int64_t)l->packets);
-        tt_cell_int(&row[8], (int64_t)l->bytes);
-        if ((st = tt_cell_text(&row[9], format_time(l->first, t1, sizeof t1))) ||
-            (st = tt_cell_text(&row[10], format_time(l->last, t2, sizeof t2))))
+        /* Hops from the usual initial TTL the observed one decayed from. */
+        tt_cell_int(&row[7], l->ttl);
+        tt_cell_int(&row[8], tt_initial_ttl(l->ttl) - l->ttl);
+        tt_cell_int(&row[9], (int64_t)l->packets);
+        tt_cell_int(&row[10], (int64_t)l->bytes);
+        if ((st = tt_cell_text(&row[11], format_time(l->first, t1, sizeof t1))) ||
+            (st = tt_cell_text(&row[12], format_time(l->last, t2, sizeof t2))))
             goto cleanup;
     }
     /* The sender's OS class: the one seen on most packets among those with a hint. */
@@ -826,6 +829,9 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
             os = (tt_os_class)k;
         }
     }
+    /* Distance of the sender: the first line's TTL against its usual initial value. */
+    uint8_t ttl = ctx.n ? ctx.lines[0].ttl : 0;
+    int initial_ttl = tt_initial_ttl(ttl), hops = initial_ttl - ttl;
     char as_name[256] = "";
     if (ctx.asn)
         tt_geo_as_name(q->geo, ctx.asn, as_name, sizeof as_name);
@@ -850,6 +856,8 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
         }
         fprintf(out, ", \"asn\": %lu, \"as_name\": ", (unsigned long)ctx.asn);
         tt_json_string(out, as_name);
+        if (ctx.n)
+            fprintf(out, ", \"initial_ttl\": %d, \"hops\": %d", initial_ttl, hops);
         fprintf(out, ", \"known_scanner\": %s, \"os\": \"%s\", \"device\": \"%s\"",
                 ctx.src_flags & TT_GEO_KNOWN_SCANNER ? "true" : "false", tt_os_class_name(os),
                 tt_os_device_name(os));
@@ -868,9 +876,10 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
                 snprintf(as_text, sizeof as_text, "AS%lu%s%s", (unsigned long)ctx.asn, as_name[0] ? " " : "",
                          as_name);
             fprintf(out, "ip:         %s\ncc:         %s\nas:         %s\nos:         %s (%s)%s\n"
+                         "distance:   ~%d hops (initial TTL %d)\n"
                          "first seen: %s\nlast seen:  %s\npackets:    %llu\nbytes:      %llu\n\n",
                     text, cc, as_text, tt_os_class_name(os), tt_os_device_name(os),
-                    ctx.src_flags & TT_GEO_KNOWN_SCANNER ? "\nknown scanner" : "",
+                    ctx.src_flags & TT_GEO_KNOWN_SCANNER ? "\nknown scanner" : "", hops, initial_ttl,
                     format_time(first, t1, sizeof t1), format_time(last, t2, sizeof t2),
                     (unsigned long long)packets, (unsigned long long)bytes);
             st = tt_table_print(&table, format, out);

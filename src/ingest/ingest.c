@@ -349,12 +349,12 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
             return outcome;
         }
     }
-    *st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, kind, os, pkt->ip_len);
+    *st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, kind, os, pkt->ttl, pkt->ip_len);
     if (*st == TT_ERR_NOMEM) {
         /* Memory bound reached: write every bin out (same transaction) and retry. */
         *st = flush_bins(in, INT64_MAX, err, errlen);
         if (*st == TT_OK && (*st = tt_agg_add(in->agg, frame->ts_sec, sensor, &pkt->src, service, kind, os,
-                                              pkt->ip_len)) != TT_OK)
+                                              pkt->ttl, pkt->ip_len)) != TT_OK)
             snprintf(err, errlen, "aggregation: %s", tt_strerror(*st));
     }
     return outcome;

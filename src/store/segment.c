@@ -7,7 +7,7 @@
  *   per source: addresses (IPv6: 16 bytes; IPv4: varint delta), cc (2 bytes),
  *               asn (varint), flags (1 byte), rows of the source (varint count-1)
  *   per row:    key = service << 4 | kind (varint; first of a source: value,
- *               then delta), os (1 byte), packets-1, bytes, first second after
+ *               then delta), os (1 byte), ttl (1 byte), packets-1, bytes, first second after
  *               the hour start, last-first (varints)
  * Version 1 (teiten 0.1 stores) lacked asn, flags, kind and os; it is still
  * read. Columns of similar values side by side are what lets zstd squeeze a
@@ -33,6 +33,7 @@ enum {
     COL_ROWS,
     COL_KEY,
     COL_OS,
+    COL_TTL,
     COL_PACKETS,
     COL_BYTES,
     COL_FIRST,
@@ -40,7 +41,7 @@ enum {
     COLUMN_COUNT
 };
 /* Where each column sits in a version 1 segment; -1 = absent. */
-static const int v1_position[COLUMN_COUNT] = {0, 1, -1, -1, 2, 3, -1, 4, 5, 6, 7};
+static const int v1_position[COLUMN_COUNT] = {0, 1, -1, -1, 2, 3, -1, -1, 4, 5, 6, 7};
 #define V1_COLUMNS 8
 
 int tt_detail_row_cmp(const tt_detail_row *a, const tt_detail_row *b)
@@ -185,6 +186,7 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
             tt_buf_put_varint_unchecked(&col[COL_KEY], key - prev_key);
             prev_key = key;
             tt_buf_put_u8_unchecked(&col[COL_OS], row->os);
+            tt_buf_put_u8_unchecked(&col[COL_TTL], row->ttl);
             tt_buf_put_varint_unchecked(&col[COL_PACKETS], row->packets - 1);
             tt_buf_put_varint_unchecked(&col[COL_BYTES], row->bytes);
             tt_buf_put_varint_unchecked(&col[COL_FIRST], (uint64_t)(row->first - hour_start));
@@ -345,6 +347,7 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
             row->os = v1 ? 0 : tt_cursor_u8(&col[COL_OS]);
             if (keys_only)
                 continue;
+            row->ttl = v1 ? 0 : tt_cursor_u8(&col[COL_TTL]);
             uint64_t packets = tt_cursor_varint(&col[COL_PACKETS]) + 1;
             uint64_t bytes = tt_cursor_varint(&col[COL_BYTES]);
             uint64_t first = tt_cursor_varint(&col[COL_FIRST]);

@@ -58,6 +58,7 @@ typedef struct tt_detail_row {
     tt_cc cc;
     uint8_t kind;      /* < 16 */
     uint8_t os;
+    uint8_t ttl;       /* TTL / hop limit of the row's first packet (hop estimates) */
     uint8_t src_flags; /* classify/geo.h TT_GEO_* bits */
     uint32_t asn;
     uint32_t packets;

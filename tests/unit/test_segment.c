@@ -30,6 +30,7 @@ static void make_rows(tt_detail_row *rows, size_t n, int64_t hour, int v6_share)
         r->cc = tt_cc_make(rnd() % 2 ? "CN" : "US");
         r->kind = (uint8_t)(rnd() % 10);
         r->os = (uint8_t)(rnd() % 9);
+        r->ttl = (uint8_t)rnd();
         r->asn = rnd() % 4 ? rnd() % 400000 : 0;
         r->src_flags = (uint8_t)(rnd() % 16);
         r->packets = 1 + rnd() % 1000;
@@ -64,7 +65,7 @@ static int rows_equal(const tt_detail_row *a, const tt_detail_row *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (tt_detail_row_cmp(&a[i], &b[i]) != 0 || a[i].cc != b[i].cc || a[i].packets != b[i].packets ||
-            a[i].kind != b[i].kind || a[i].os != b[i].os || a[i].asn != b[i].asn ||
+            a[i].kind != b[i].kind || a[i].os != b[i].os || a[i].ttl != b[i].ttl || a[i].asn != b[i].asn ||
             a[i].src_flags != b[i].src_flags ||
             a[i].bytes != b[i].bytes || a[i].first != b[i].first || a[i].last != b[i].last)
             return 0;
