@@ -35,35 +35,25 @@ static void check_kind(const tt_packet *pkt)
     bool syn_only = tcp && (flags & (TT_TCP_SYN | TT_TCP_ACK | TT_TCP_RST | TT_TCP_FIN)) == TT_TCP_SYN;
     bool no_df = !pkt->dont_fragment;
     switch (kind) {
-    case TT_KIND_MIRAI:
-        require(syn_only && pkt->ip_version == 4 && pkt->seq == tt_addr_v4(&pkt->dst));
-        break;
+    case TT_KIND_MIRAI: require(syn_only && pkt->ip_version == 4 && pkt->seq == tt_addr_v4(&pkt->dst)); break;
     case TT_KIND_MASSCAN:
         require(syn_only && pkt->ip_version == 4 && no_df &&
                 pkt->ip_id == (uint16_t)(tt_addr_v4(&pkt->dst) ^ pkt->dport ^ pkt->seq));
         break;
     case TT_KIND_ZMAP:
-        require(syn_only && pkt->ip_version == 4 && no_df && pkt->ip_id == 54321 &&
-                pkt->window == 65535 && pkt->tcp_header_len <= 24);
+        require(syn_only && pkt->ip_version == 4 && no_df && pkt->ip_id == 54321 && pkt->window == 65535 &&
+                pkt->tcp_header_len <= 24);
         break;
-    case TT_KIND_NMAP:
-        require(syn_only && no_df && pkt->tcp_header_len == 24 && pkt->mss == 1460);
-        break;
-    case TT_KIND_GENERIC_SYN:
-        require(syn_only && pkt->tcp_header_len == 20);
-        break;
+    case TT_KIND_NMAP: require(syn_only && no_df && pkt->tcp_header_len == 24 && pkt->mss == 1460); break;
+    case TT_KIND_GENERIC_SYN: require(syn_only && pkt->tcp_header_len == 20); break;
     case TT_KIND_BACKSCATTER_SYNACK:
         require(tcp && (flags & (TT_TCP_SYN | TT_TCP_ACK)) == (TT_TCP_SYN | TT_TCP_ACK));
         break;
-    case TT_KIND_BACKSCATTER_RST:
-        require(tcp && (flags & TT_TCP_RST) && !(flags & TT_TCP_SYN));
-        break;
+    case TT_KIND_BACKSCATTER_RST: require(tcp && (flags & TT_TCP_RST) && !(flags & TT_TCP_SYN)); break;
     case TT_KIND_BACKSCATTER_ICMP:
-        require(pkt->has_icmp && pkt->quoted.present &&
-                tt_addr_cmp(&pkt->quoted.src, &pkt->dst) == 0);
+        require(pkt->has_icmp && pkt->quoted.present && tt_addr_cmp(&pkt->quoted.src, &pkt->dst) == 0);
         break;
-    default:
-        break;
+    default: break;
     }
     require(tt_kind_is_backscatter(kind) == (kind >= TT_KIND_BACKSCATTER_SYNACK));
 }

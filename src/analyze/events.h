@@ -96,10 +96,12 @@ typedef struct tt_series_event {
  * x[0..n) are daily packets, the period is x[first..n) and the days before
  * it are the trailing baseline; NAN marks a day without data. day_total is a
  * typical day's packets of the whole telescope (for opt->min_share; 0 = no
- * such condition). Writes up to max events, ordered by start, and returns how
- * many there are (may exceed max). */
-size_t tt_event_series_detect(const double *x, size_t n, size_t first, double day_total,
-                              const tt_event_options *opt, tt_series_event *out, size_t max);
+ * such condition). Writes up to max events, ordered by start, and sets
+ * *count to how many there are (may exceed max). TT_ERR_USAGE when n is
+ * beyond the supported number of days, TT_ERR_NOMEM. */
+TT_MUST_CHECK tt_status tt_event_series_detect(const double *x, size_t n, size_t first, double day_total,
+                                               const tt_event_options *opt, tt_series_event *out, size_t max,
+                                               size_t *count);
 
 /* Detects events over q->period (using history before it as baseline). */
 TT_MUST_CHECK tt_status tt_detect_events(tt_query *q, const tt_event_options *opt, tt_event_list *out,

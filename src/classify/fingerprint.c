@@ -87,22 +87,24 @@ static tt_kind classify_icmp(const tt_packet *pkt)
 /* Option checks go by the header's own length (data offset), not by the
  * option bytes captured, so a header cut short by the snap length does not
  * pass for one without options. */
-static bool no_options(const tt_packet *pkt) { return pkt->tcp_header_len == 20; }
+static bool no_options(const tt_packet *pkt)
+{
+    return pkt->tcp_header_len == 20;
+}
 
 /* At most 4 option bytes and none of window scale, SACK permitted or
  * timestamp (which every current OS stack sends): nothing, or MSS alone. */
 static bool options_at_most_mss(const tt_packet *pkt)
 {
-    return pkt->tcp_header_len <= 24 && pkt->wscale < 0 && !pkt->sack_permitted &&
-           !pkt->has_timestamp;
+    return pkt->tcp_header_len <= 24 && pkt->wscale < 0 && !pkt->sack_permitted && !pkt->has_timestamp;
 }
 
 /* Nmap's probe options, byte for byte: MSS 1460 and nothing else. */
 static bool options_nmap(const tt_packet *pkt)
 {
     const uint8_t *o = pkt->tcp_options;
-    return pkt->tcp_header_len == 24 && pkt->tcp_options_len == 4 && o != NULL && o[0] == 2 &&
-           o[1] == 4 && o[2] == 0x05 && o[3] == 0xb4;
+    return pkt->tcp_header_len == 24 && pkt->tcp_options_len == 4 && o != NULL && o[0] == 2 && o[1] == 4 &&
+           o[2] == 0x05 && o[3] == 0xb4;
 }
 
 static tt_kind classify_syn(const tt_packet *pkt)
@@ -133,8 +135,7 @@ static tt_kind classify_syn(const tt_packet *pkt)
          * its git tree since 2023-11 (commit 4f89257). Every OS sets DF on
          * SYNs, and Nmap's window-1024 probe carries MSS, so neither is
          * taken for Masscan when its random ID happens to fit. */
-        if (!pkt->dont_fragment &&
-            ((window == 1024 && no_options(pkt)) || window == 1025) &&
+        if (!pkt->dont_fragment && ((window == 1024 && no_options(pkt)) || window == 1025) &&
             pkt->ip_id == (uint16_t)((dst ^ pkt->dport ^ pkt->seq) & 0xffffu))
             return TT_KIND_MASSCAN;
 
@@ -146,8 +147,7 @@ static tt_kind classify_syn(const tt_packet *pkt)
          * ZMap 4.1 (2024, "Prevent fingerprinting ZMap by randomizing the IP
          * ID", #798) randomises the ID and copies OS option layouts: it is
          * not recognisable from one packet. */
-        if (pkt->ip_id == 54321 && window == 65535 && !pkt->dont_fragment &&
-            options_at_most_mss(pkt))
+        if (pkt->ip_id == 54321 && window == 65535 && !pkt->dont_fragment && options_at_most_mss(pkt))
             return TT_KIND_ZMAP;
     }
 
@@ -155,8 +155,8 @@ static tt_kind classify_syn(const tt_packet *pkt)
      * since Nmap 4.01, 2006) and window 1024 (tcpip.cc build_tcp_raw: "Who
      * cares"); before the 2011 IPv6 merge the window was 1024 * (ttl % 4 + 1),
      * hence 2048/3072/4096. No DF (build_tcp_raw is called with df false). */
-    if ((window == 1024 || window == 2048 || window == 3072 || window == 4096) &&
-        !pkt->dont_fragment && options_nmap(pkt))
+    if ((window == 1024 || window == 2048 || window == 3072 || window == 4096) && !pkt->dont_fragment &&
+        options_nmap(pkt))
         return TT_KIND_NMAP;
 
     /* Some other crafted SYN: no options at all — every OS stack sends at

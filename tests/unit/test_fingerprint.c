@@ -25,7 +25,10 @@ typedef struct builder {
     size_t len;
 } builder;
 
-static void put8(builder *f, unsigned v) { f->b[f->len++] = (uint8_t)v; }
+static void put8(builder *f, unsigned v)
+{
+    f->b[f->len++] = (uint8_t)v;
+}
 static void put16(builder *f, unsigned v)
 {
     put8(f, v >> 8);
@@ -137,8 +140,7 @@ static const uint8_t opt_mss1460[] = {2, 4, 0x05, 0xb4};
 static const uint8_t opt_mss1400[] = {2, 4, 0x05, 0x78};
 static const uint8_t opt_mss_nops[] = {2, 4, 0x05, 0xb4, 1, 1, 1, 0};
 /* A Linux SYN: MSS 1460, SACK permitted, timestamp, NOP, window scale 7. */
-static const uint8_t opt_linux[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 1, 0x2c, 0x3d,
-                                    0, 0, 0, 0, 1, 3, 3, 7};
+static const uint8_t opt_linux[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 1, 0x2c, 0x3d, 0, 0, 0, 0, 1, 3, 3, 7};
 /* ZMap 3.x: MSS only, but with a timestamp appended it is no ZMap probe. */
 static const uint8_t opt_mss_ts[] = {2, 4, 0x05, 0xb4, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0};
 
@@ -166,14 +168,13 @@ static tt_kind classify_raw(const builder *f)
 
 /* ICMP/ICMPv6 error from `router` to the telescope address `telescope`,
  * quoting a TCP SYN from `quoted_src` to `victim` (the first 8 bytes of TCP). */
-static tt_kind classify_icmp_error(const char *router, const char *telescope, uint8_t type,
-                                   uint8_t code, const char *quoted_src, const char *victim,
-                                   size_t quote_tcp_bytes)
+static tt_kind classify_icmp_error(const char *router, const char *telescope, uint8_t type, uint8_t code,
+                                   const char *quoted_src, const char *victim, size_t quote_tcp_bytes)
 {
     bool six = strchr(telescope, ':') != NULL;
     builder f = {.len = 0};
-    ip_spec outer = {.src = router, .dst = telescope, .ttl = 50,
-                     .proto = six ? TT_IPPROTO_ICMP6 : TT_IPPROTO_ICMP};
+    ip_spec outer = {
+        .src = router, .dst = telescope, .ttl = 50, .proto = six ? TT_IPPROTO_ICMP6 : TT_IPPROTO_ICMP};
     size_t at = put_ip(&f, &outer);
     put8(&f, type);
     put8(&f, code);
@@ -199,8 +200,16 @@ static tt_kind classify_icmp_error(const char *router, const char *telescope, ui
 static void test_names(void)
 {
     static const char *const names[TT_KIND_COUNT] = {
-        "other", "mirai", "masscan", "zmap", "nmap", "unicornscan", "generic_syn",
-        "backscatter_synack", "backscatter_rst", "backscatter_icmp",
+        "other",
+        "mirai",
+        "masscan",
+        "zmap",
+        "nmap",
+        "unicornscan",
+        "generic_syn",
+        "backscatter_synack",
+        "backscatter_rst",
+        "backscatter_icmp",
     };
     for (int k = 0; k < TT_KIND_COUNT; k++) {
         CHECK_EQ_STR(tt_kind_name((tt_kind)k), names[k]);
@@ -250,8 +259,8 @@ typedef struct capture_counts {
 
 static pcap_t *open_capture(const char *name)
 {
-    static const char *const dirs[] = {"scanners/data/", "../scanners/data/",
-                                       "tests/scanners/data/", "../tests/scanners/data/"};
+    static const char *const dirs[] = {"scanners/data/", "../scanners/data/", "tests/scanners/data/",
+                                       "../tests/scanners/data/"};
     char errbuf[PCAP_ERRBUF_SIZE];
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         char path[256];
@@ -283,8 +292,8 @@ static capture_counts read_capture(const char *name, tt_kind tool)
     while (pcap_next_ex(p, &hdr, &data) == 1) {
         c.frames++;
         tt_packet pkt;
-        tt_outcome outcome = tt_decode_frame(linktype, data, hdr->caplen, hdr->len,
-                                             hdr->ts.tv_sec, (uint32_t)hdr->ts.tv_usec, &pkt);
+        tt_outcome outcome = tt_decode_frame(linktype, data, hdr->caplen, hdr->len, hdr->ts.tv_sec,
+                                             (uint32_t)hdr->ts.tv_usec, &pkt);
         CHECK_EQ_INT(outcome, TT_OUTCOME_OK);
         CHECK_EQ_INT(pkt.proto, TT_IPPROTO_TCP);
         if (outcome != TT_OUTCOME_OK || pkt.proto != TT_IPPROTO_TCP)
@@ -311,8 +320,8 @@ static capture_counts read_capture(const char *name, tt_kind tool)
             want = TT_KIND_BACKSCATTER_RST;
         }
         if (kind != want)
-            fprintf(stderr, "%s frame %d (flags 0x%02x, id %u, window %u): %s, expected %s\n", name,
-                    c.frames, flags, pkt.ip_id, pkt.window, tt_kind_name(kind), tt_kind_name(want));
+            fprintf(stderr, "%s frame %d (flags 0x%02x, id %u, window %u): %s, expected %s\n", name, c.frames,
+                    flags, pkt.ip_id, pkt.window, tt_kind_name(kind), tt_kind_name(want));
         CHECK_EQ_INT(kind, want);
     }
     pcap_close(p);
@@ -433,12 +442,15 @@ static void test_mirai(void)
 {
     /* Mirai's scanner (scanner.c): TTL 64, random IP ID and window, no
      * options, port 23 (one in ten 2323), seq = the target address. */
-    static const char *const targets[] = {"203.0.113.7", "198.51.100.200", "192.0.2.1",
-                                          "100.64.255.254", "1.2.3.4"};
+    static const char *const targets[] = {"203.0.113.7", "198.51.100.200", "192.0.2.1", "100.64.255.254",
+                                          "1.2.3.4"};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         ip_spec ip = {.src = "192.0.2.77", .dst = targets[i], .ttl = 51, .id = (uint16_t)(0x3a5f + 977 * i)};
-        tcp_spec tcp = {.sport = (uint16_t)(40000 + i), .dport = i == 2 ? 2323 : 23, .seq = v4(targets[i]),
-                        .flags = TT_TCP_SYN, .window = (uint16_t)(0x9c41 + 4099 * i)};
+        tcp_spec tcp = {.sport = (uint16_t)(40000 + i),
+                        .dport = i == 2 ? 2323 : 23,
+                        .seq = v4(targets[i]),
+                        .flags = TT_TCP_SYN,
+                        .window = (uint16_t)(0x9c41 + 4099 * i)};
         CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_MIRAI);
         /* With DF or a fixed window it is still Mirai: the 32-bit relation decides. */
         ip.df = true;
@@ -461,8 +473,8 @@ static void test_mirai(void)
      * destination (what tt_addr_v4 would read from it). */
     ip_spec ip6 = {.src = "2001:db8::77", .dst = "2001:db8::cb00:7107", .ttl = 51};
     tt_addr dst6 = addr("2001:db8::cb00:7107");
-    tcp_spec tcp6 = {.sport = 40000, .dport = 23, .seq = tt_addr_v4(&dst6), .flags = TT_TCP_SYN,
-                     .window = 0x9c41};
+    tcp_spec tcp6 = {
+        .sport = 40000, .dport = 23, .seq = tt_addr_v4(&dst6), .flags = TT_TCP_SYN, .window = 0x9c41};
     CHECK_EQ_INT(tcp6.seq, 0xcb007107u);
     CHECK_EQ_INT(classify_tcp(&ip6, &tcp6), TT_KIND_OTHER);
     /* ... and no Masscan or ZMap rule either (no IPv4 ID). */
@@ -517,8 +529,13 @@ static void test_masscan_zmap_hand_built(void)
 
     /* ZMap 3.x: IP ID 54321, window 65535, MSS only. */
     ip_spec zip = {.src = "198.51.100.10", .dst = dst, .ttl = 250, .id = 54321};
-    tcp_spec ztcp = {.sport = 45000, .dport = 443, .seq = 0x01020304, .flags = TT_TCP_SYN, .window = 65535,
-                     .options = opt_mss1460, .options_len = sizeof opt_mss1460};
+    tcp_spec ztcp = {.sport = 45000,
+                     .dport = 443,
+                     .seq = 0x01020304,
+                     .flags = TT_TCP_SYN,
+                     .window = 65535,
+                     .options = opt_mss1460,
+                     .options_len = sizeof opt_mss1460};
     CHECK_EQ_INT(classify_tcp(&zip, &ztcp), TT_KIND_ZMAP);
     ztcp.options_len = 0;
     CHECK_EQ_INT(classify_tcp(&zip, &ztcp), TT_KIND_ZMAP);
@@ -543,15 +560,25 @@ static void test_nmap_hand_built(void)
     static const uint16_t windows[] = {1024, 2048, 3072, 4096};
     for (size_t i = 0; i < 4; i++) {
         ip_spec ip = {.src = "198.51.100.11", .dst = "192.0.2.5", .ttl = 45, .id = (uint16_t)(1234 + i)};
-        tcp_spec tcp = {.sport = 53211, .dport = 22, .seq = 0x55667788, .flags = TT_TCP_SYN,
-                        .window = windows[i], .options = opt_mss1460, .options_len = sizeof opt_mss1460};
+        tcp_spec tcp = {.sport = 53211,
+                        .dport = 22,
+                        .seq = 0x55667788,
+                        .flags = TT_TCP_SYN,
+                        .window = windows[i],
+                        .options = opt_mss1460,
+                        .options_len = sizeof opt_mss1460};
         CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_NMAP);
         ip_spec ip6 = {.src = "2001:db8::11", .dst = "2001:db8::5", .ttl = 45};
         CHECK_EQ_INT(classify_tcp(&ip6, &tcp), TT_KIND_NMAP);
     }
     ip_spec ip = {.src = "198.51.100.11", .dst = "192.0.2.5", .ttl = 45, .id = 1};
-    tcp_spec tcp = {.sport = 53211, .dport = 22, .seq = 0x55667788, .flags = TT_TCP_SYN, .window = 5120,
-                    .options = opt_mss1460, .options_len = sizeof opt_mss1460};
+    tcp_spec tcp = {.sport = 53211,
+                    .dport = 22,
+                    .seq = 0x55667788,
+                    .flags = TT_TCP_SYN,
+                    .window = 5120,
+                    .options = opt_mss1460,
+                    .options_len = sizeof opt_mss1460};
     CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_OTHER); /* window not Nmap's */
     tcp.window = 1024;
     tcp.options = opt_mss1400;
@@ -566,7 +593,8 @@ static void test_generic_syn(void)
     static const uint16_t fixed[] = {1024, 2048, 3072, 4096, 5840, 8192, 14600, 29200, 65535};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
         ip_spec ip = {.src = "198.51.100.12", .dst = "192.0.2.6", .ttl = 110, .id = 4321};
-        tcp_spec tcp = {.sport = 1111, .dport = 445, .seq = 0x0badcafe, .flags = TT_TCP_SYN, .window = fixed[i]};
+        tcp_spec tcp = {
+            .sport = 1111, .dport = 445, .seq = 0x0badcafe, .flags = TT_TCP_SYN, .window = fixed[i]};
         CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_GENERIC_SYN);
         ip.df = true;
         CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_GENERIC_SYN);
@@ -581,18 +609,23 @@ static void test_generic_syn(void)
     static const uint16_t random_windows[] = {0, 1, 512, 1023, 12345, 40000, 65534};
     for (size_t i = 0; i < sizeof random_windows / sizeof random_windows[0]; i++) {
         ip_spec ip = {.src = "198.51.100.12", .dst = "192.0.2.6", .ttl = 110, .id = 4321};
-        tcp_spec tcp = {.sport = 1111, .dport = 445, .seq = 0x0badcafe, .flags = TT_TCP_SYN,
-                        .window = random_windows[i]};
+        tcp_spec tcp = {
+            .sport = 1111, .dport = 445, .seq = 0x0badcafe, .flags = TT_TCP_SYN, .window = random_windows[i]};
         CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_OTHER);
     }
     /* A SYN whose options the snap length cut off is not option-less. */
     {
         builder f = {.len = 0};
-        ip_spec ip = {.src = "198.51.100.12", .dst = "192.0.2.6", .ttl = 110, .id = 4321,
-                      .proto = TT_IPPROTO_TCP};
+        ip_spec ip = {
+            .src = "198.51.100.12", .dst = "192.0.2.6", .ttl = 110, .id = 4321, .proto = TT_IPPROTO_TCP};
         size_t at = put_ip(&f, &ip);
-        tcp_spec tcp = {.sport = 1111, .dport = 445, .seq = 0x0badcafe, .flags = TT_TCP_SYN, .window = 1024,
-                        .options = opt_mss1460, .options_len = sizeof opt_mss1460};
+        tcp_spec tcp = {.sport = 1111,
+                        .dport = 445,
+                        .seq = 0x0badcafe,
+                        .flags = TT_TCP_SYN,
+                        .window = 1024,
+                        .options = opt_mss1460,
+                        .options_len = sizeof opt_mss1460};
         put_tcp(&f, &tcp);
         end_ip(&f, at);
         tt_packet pkt;
@@ -605,11 +638,16 @@ static void test_generic_syn(void)
         CHECK_EQ_INT(tt_fingerprint(&pkt), TT_KIND_OTHER);
     }
     /* Non-SYN probes are no SYN scan: FIN, NULL, Xmas, SYN-FIN, ACK. */
-    static const uint8_t odd_flags[] = {TT_TCP_FIN, 0, TT_TCP_FIN | TT_TCP_PSH | TT_TCP_URG,
-                                        TT_TCP_SYN | TT_TCP_FIN, TT_TCP_ACK, TT_TCP_PSH | TT_TCP_ACK};
+    static const uint8_t odd_flags[] = {TT_TCP_FIN,
+                                        0,
+                                        TT_TCP_FIN | TT_TCP_PSH | TT_TCP_URG,
+                                        TT_TCP_SYN | TT_TCP_FIN,
+                                        TT_TCP_ACK,
+                                        TT_TCP_PSH | TT_TCP_ACK};
     for (size_t i = 0; i < sizeof odd_flags; i++) {
         ip_spec ip = {.src = "198.51.100.12", .dst = "192.0.2.6", .ttl = 110, .id = 54321};
-        tcp_spec tcp = {.sport = 1111, .dport = 445, .seq = v4("192.0.2.6"), .flags = odd_flags[i], .window = 1024};
+        tcp_spec tcp = {
+            .sport = 1111, .dport = 445, .seq = v4("192.0.2.6"), .flags = odd_flags[i], .window = 1024};
         CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_OTHER);
     }
 }
@@ -618,8 +656,13 @@ static void test_ordinary_syns(void)
 {
     /* Linux connect(): DF, window 64240, MSS/SACK/TS/NOP/WS. */
     ip_spec ip = {.src = "198.51.100.13", .dst = "192.0.2.7", .ttl = 64, .id = 0x1c2d, .df = true};
-    tcp_spec tcp = {.sport = 51000, .dport = 443, .seq = 0x9e3779b9, .flags = TT_TCP_SYN | TT_TCP_ECE | TT_TCP_CWR,
-                    .window = 64240, .options = opt_linux, .options_len = sizeof opt_linux};
+    tcp_spec tcp = {.sport = 51000,
+                    .dport = 443,
+                    .seq = 0x9e3779b9,
+                    .flags = TT_TCP_SYN | TT_TCP_ECE | TT_TCP_CWR,
+                    .window = 64240,
+                    .options = opt_linux,
+                    .options_len = sizeof opt_linux};
     CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_OTHER);
     tcp.flags = TT_TCP_SYN;
     CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_OTHER);
@@ -637,8 +680,13 @@ static void test_backscatter_tcp(void)
 {
     /* A victim's SYN-ACK to a spoofed telescope source, IPv4 and IPv6. */
     ip_spec ip = {.src = "203.0.113.50", .dst = "192.0.2.8", .ttl = 52, .id = 0, .df = true};
-    tcp_spec tcp = {.sport = 80, .dport = 31337, .seq = 0x11111111, .ack = 0x22222222,
-                    .flags = TT_TCP_SYN | TT_TCP_ACK, .window = 64240, .options = opt_mss1460,
+    tcp_spec tcp = {.sport = 80,
+                    .dport = 31337,
+                    .seq = 0x11111111,
+                    .ack = 0x22222222,
+                    .flags = TT_TCP_SYN | TT_TCP_ACK,
+                    .window = 64240,
+                    .options = opt_mss1460,
                     .options_len = sizeof opt_mss1460};
     CHECK_EQ_INT(classify_tcp(&ip, &tcp), TT_KIND_BACKSCATTER_SYNACK);
     tcp.flags |= TT_TCP_ECE;
@@ -677,13 +725,15 @@ static void test_backscatter_icmp(void)
         CHECK_EQ_INT(classify_icmp_error(router, telescope, errors4[i], 1, telescope, victim, 8),
                      TT_KIND_BACKSCATTER_ICMP);
     /* The quote may stop at the IP header. */
-    CHECK_EQ_INT(classify_icmp_error(router, telescope, 3, 3, telescope, victim, 0), TT_KIND_BACKSCATTER_ICMP);
+    CHECK_EQ_INT(classify_icmp_error(router, telescope, 3, 3, telescope, victim, 0),
+                 TT_KIND_BACKSCATTER_ICMP);
     /* A quote of a packet someone else sent is not our backscatter. */
     CHECK_EQ_INT(classify_icmp_error(router, telescope, 3, 3, "192.0.2.10", victim, 8), TT_KIND_OTHER);
     /* Informational types never are (even with a body that looks like a quote). */
     static const uint8_t info4[] = {0, 8, 13, 14, 9, 10, 30, 42};
     for (size_t i = 0; i < sizeof info4; i++)
-        CHECK_EQ_INT(classify_icmp_error(router, telescope, info4[i], 0, telescope, victim, 8), TT_KIND_OTHER);
+        CHECK_EQ_INT(classify_icmp_error(router, telescope, info4[i], 0, telescope, victim, 8),
+                     TT_KIND_OTHER);
 
     const char *router6 = "2001:db8:ff::1", *telescope6 = "2001:db8::9", *victim6 = "2001:db8:1::99";
     static const uint8_t errors6[] = {1, 2, 3, 4};
@@ -711,7 +761,8 @@ static void test_other_protocols(void)
 {
     /* UDP, even to port 23 from a "masscan" ID. */
     builder f = {.len = 0};
-    ip_spec ip = {.src = "198.51.100.14", .dst = "192.0.2.10", .ttl = 250, .id = 54321, .proto = TT_IPPROTO_UDP};
+    ip_spec ip = {
+        .src = "198.51.100.14", .dst = "192.0.2.10", .ttl = 250, .id = 54321, .proto = TT_IPPROTO_UDP};
     size_t at = put_ip(&f, &ip);
     put16(&f, 1900);
     put16(&f, 1900);
