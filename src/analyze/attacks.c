@@ -51,14 +51,6 @@ static int port_cmp(const void *a, const void *b)
     return (pa->packets < pb->packets) - (pa->packets > pb->packets);
 }
 
-static const char *format_time(uint32_t t, char *buf, size_t len)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
-    return buf;
-}
 
 static tt_status report(attacks_ctx *c)
 {
@@ -94,8 +86,8 @@ static tt_status report(attacks_ctx *c)
     if ((st = tt_cell_text(&row[0], tt_addr_format(&a->victim, text))) || (st = tt_cell_text(&row[1], cc)))
         return st;
     tt_cell_int(&row[2], info.asn);
-    if ((st = tt_cell_text(&row[3], format_time(a->start, t1, sizeof t1))) ||
-        (st = tt_cell_text(&row[4], format_time(a->end, t2, sizeof t2))))
+    if ((st = tt_cell_text(&row[3], tt_period_format_time(a->start, t1, sizeof t1))) ||
+        (st = tt_cell_text(&row[4], tt_period_format_time(a->end, t2, sizeof t2))))
         return st;
     tt_cell_int(&row[5], (int64_t)(a->end - a->start));
     tt_cell_int(&row[6], (int64_t)a->packets);

@@ -242,8 +242,9 @@ static void judge_rise(series_work *s, size_t start, size_t end)
 }
 
 /* One-sided CUSUM on the log series, with the reference (median and scaled
- * MAD of the trailing window) taken afresh whenever the sum is 0. Days of
- * short bursts are skipped: a spike neither starts, feeds nor ends a rise. */
+ * MAD of the trailing window) taken afresh whenever the sum is 0. A day of a
+ * short burst resets a sum that has not alarmed yet and is skipped by one
+ * that has: a spike neither starts, feeds nor ends a rise. */
 static void find_rises(series_work *s)
 {
     double sum = 0, reference = 0, sigma = 1;
@@ -252,8 +253,11 @@ static void find_rises(series_work *s)
     for (size_t t = s->first; t < s->n; t++) {
         if (isnan(s->x[t]))
             continue;
-        if (s->short_burst[t])
+        if (s->short_burst[t]) {
+            if (!alarmed)
+                sum = 0;
             continue;
+        }
         if (sum == 0) {
             window_stats ws;
             window_of(s->x, t, s->w, true, s->scratch, &ws);

@@ -74,6 +74,15 @@ int tt_period_local_hour(int64_t hour)
     return tm.tm_hour;
 }
 
+const char *tt_period_format_time(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    return buf;
+}
+
 tt_status tt_period_make(int32_t first_day, int32_t last_day, tt_period *out, char *err, size_t errlen)
 {
     if (last_day < first_day) {

@@ -24,6 +24,9 @@ int32_t tt_period_day_of_hour(int64_t hour);
 /* Local hour of day (0-23) of a UTC hour. */
 int tt_period_local_hour(int64_t hour);
 
+/* ISO 8601 local time with offset ("2015-10-01T09:00:00+0900") in the zone. */
+const char *tt_period_format_time(int64_t t, char *buf, size_t len);
+
 /* Fills hour range for [first_day, last_day]. */
 TT_MUST_CHECK tt_status tt_period_make(int32_t first_day, int32_t last_day, tt_period *out, char *err,
                                        size_t errlen);

@@ -748,14 +748,6 @@ static const char *sensor_name(const tt_query *q, int32_t id)
     return "?";
 }
 
-static const char *format_time(uint32_t t, char *buf, size_t len)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
-    return buf;
-}
 
 tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *out, char *err,
                       size_t errlen)
@@ -816,8 +808,8 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
         tt_cell_int(&row[8], tt_initial_ttl(l->ttl) - l->ttl);
         tt_cell_int(&row[9], (int64_t)l->packets);
         tt_cell_int(&row[10], (int64_t)l->bytes);
-        if ((st = tt_cell_text(&row[11], format_time(l->first, t1, sizeof t1))) ||
-            (st = tt_cell_text(&row[12], format_time(l->last, t2, sizeof t2))))
+        if ((st = tt_cell_text(&row[11], tt_period_format_time(l->first, t1, sizeof t1))) ||
+            (st = tt_cell_text(&row[12], tt_period_format_time(l->last, t2, sizeof t2))))
             goto cleanup;
     }
     /* The sender's OS class: the one seen on most packets among those with a hint. */
@@ -850,7 +842,7 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
             fputs("null", out);
         if (ctx.n) {
             fprintf(out, ", \"first_seen\": \"%s\", \"last_seen\": \"%s\"",
-                    format_time(first, t1, sizeof t1), format_time(last, t2, sizeof t2));
+                    tt_period_format_time(first, t1, sizeof t1), tt_period_format_time(last, t2, sizeof t2));
         } else {
             fputs(", \"first_seen\": null, \"last_seen\": null", out);
         }
@@ -880,7 +872,7 @@ tt_status tt_query_ip(tt_query *q, const tt_addr *addr, tt_format format, FILE *
                          "first seen: %s\nlast seen:  %s\npackets:    %llu\nbytes:      %llu\n\n",
                     text, cc, as_text, tt_os_class_name(os), tt_os_device_name(os),
                     ctx.src_flags & TT_GEO_KNOWN_SCANNER ? "\nknown scanner" : "", hops, initial_ttl,
-                    format_time(first, t1, sizeof t1), format_time(last, t2, sizeof t2),
+                    tt_period_format_time(first, t1, sizeof t1), tt_period_format_time(last, t2, sizeof t2),
                     (unsigned long long)packets, (unsigned long long)bytes);
             st = tt_table_print(&table, format, out);
         }
@@ -913,8 +905,8 @@ static tt_status stats_file(void *ctx, const tt_file_info *f)
     if ((st = tt_cell_text(&row[4], f->done ? (f->damage[0] ? "damaged" : "done") : "partial")))
         return st;
     if (f->first_ts) {
-        if ((st = tt_cell_text(&row[5], format_time((uint32_t)f->first_ts, t1, sizeof t1))) ||
-            (st = tt_cell_text(&row[6], format_time((uint32_t)f->last_ts, t2, sizeof t2))))
+        if ((st = tt_cell_text(&row[5], tt_period_format_time((uint32_t)f->first_ts, t1, sizeof t1))) ||
+            (st = tt_cell_text(&row[6], tt_period_format_time((uint32_t)f->last_ts, t2, sizeof t2))))
             return st;
     }
     if (f->damage[0] && (st = tt_cell_text(&row[7], f->damage)))
@@ -997,8 +989,8 @@ tt_status tt_query_stats(tt_query *q, tt_format format, FILE *out, char *err, si
     }
     char from[40] = "", to[40] = "";
     if (last_hour >= first_hour) {
-        format_time((uint32_t)(first_hour * 3600), from, sizeof from);
-        format_time((uint32_t)(last_hour * 3600 + 3599), to, sizeof to);
+        tt_period_format_time((uint32_t)(first_hour * 3600), from, sizeof from);
+        tt_period_format_time((uint32_t)(last_hour * 3600 + 3599), to, sizeof to);
     }
     if (format == TT_FORMAT_JSON) {
         fprintf(out, "{\"files\": %zu, \"frames\": %llu, \"packets\": %llu, \"bytes\": %llu, ",

@@ -545,7 +545,7 @@ static tt_status build_subjects(tt_report *r, tt_query *q, char *err, size_t err
     for (size_t i = 0; i < list.n; i++) {
         const tt_event *e = &list.events[i];
         uint64_t key = e->by_country ? tt_cc_make(e->cc) : port_key(tt_service_make(e->proto, e->port, 0));
-        if (e->by_country && (e->cc[0] == '\0' || e->cc[1] == '\0'))
+        if ((e->by_country && (e->cc[0] == '\0' || e->cc[1] == '\0')) || e->region[0])
             continue;
         size_t s = 0;
         while (s < n && !(all[s].by_country == e->by_country && all[s].key == key))
@@ -1621,6 +1621,8 @@ static void event_paragraphs(doc *d, const subject *s, const tt_event *e)
         break;
     default: {
         int current = subject_rank(r, s);
+        if (current == 0)
+            current = e->rank;
         snprintf(rank, sizeof rank, "%d", current);
         expand(r, current ? TT_TEXT_EVENT_RANK_JUMP : TT_TEXT_EVENT_RANK_JUMP_OUT, sentence, sizeof sentence,
                VARS({"subject", phrase}, {"Subject", Phrase}, {"prev_label", prev_label(r)}, {"rank", rank},
@@ -1651,6 +1653,29 @@ static void event_paragraphs(doc *d, const subject *s, const tt_event *e)
             expand(r, TT_TEXT_EVENT_COUNTRIES, sentence, sizeof sentence, VARS({"list", list}));
         }
         append_sentence(r, para, sizeof para, sentence);
+    }
+
+    /* Where a country's packets went. */
+    if (s->by_country && e->ntop_ports) {
+        const char *items[TT_EVENT_TOP];
+        char texts[TT_EVENT_TOP][96], list[SENTENCE];
+        for (size_t i = 0; i < e->ntop_ports; i++) {
+            int32_t port;
+            uint8_t proto;
+            char upper[16], pct[16];
+            tt_report_percent(100.0 * e->top_ports[i].share, pct, sizeof pct);
+            if (tt_parse_port_key(e->top_ports[i].key, &port, &proto)) {
+                proto_upper(proto, upper, sizeof upper);
+                snprintf(texts[i], sizeof texts[i], r->opt.lang == TT_LANG_JA ? "%d/%s（%s）" : "%d/%s (%s)", port,
+                         upper, pct);
+            } else {
+                snprintf(texts[i], sizeof texts[i], "%s", e->top_ports[i].key);
+            }
+            items[i] = texts[i];
+        }
+        join(r, items, e->ntop_ports, list, sizeof list);
+        append_sentence(r, para, sizeof para,
+                        expand(r, TT_TEXT_EVENT_TOP_PORTS, sentence, sizeof sentence, VARS({"list", list})));
     }
 
     /* By whom. */
@@ -2118,6 +2143,12 @@ static void json_event(const tt_report *r, FILE *out, const subject *s, const tt
             (unsigned long long)e->packets, e->baseline, e->ratio);
     fputs(",\n         \"top_countries\": ", out);
     json_shares(out, "cc", e->top_countries, e->ntop_countries);
+    if (e->kind == TT_EVENT_RANK_JUMP)
+        fprintf(out, ", \"rank\": %d, \"prev_rank\": %d", e->rank, e->prev_rank);
+    if (e->ntop_ports) {
+        fputs(",\n         \"top_ports\": ", out);
+        json_shares(out, "port", e->top_ports, e->ntop_ports);
+    }
     fputs(",\n         \"top_sources\": ", out);
     json_shares(out, "ip", e->top_sources, e->ntop_sources);
     fprintf(out, ",\n         \"single_source\": %s, \"sources_before\": %llu, \"sources_during\": %llu, \"sensors\": ",

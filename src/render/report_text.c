@@ -144,6 +144,7 @@ static const text_pair texts[TT_TEXT_COUNT] = {
     [TT_TEXT_EVENT_COUNTRIES_MAIN] = {"主に{country}を送信元とし（{share}）、ほかに{list}からも送信されていました。",
                                       "Most came from {country} ({share}); the rest from {list}."},
     [TT_TEXT_EVENT_COUNTRIES_ONLY] = {"送信元はすべて{country}でした。", "All of them came from {country}."},
+    [TT_TEXT_EVENT_TOP_PORTS] = {"主な宛先ポート番号は{list}でした。", "The main destination ports were {list}."},
     [TT_TEXT_EVENT_SINGLE_SOURCE] = {"特定の送信元IPアドレス{ip}（{country}）が、この間のパケットの{share}を占めました。",
                                      "One source, {ip} ({country}), sent {share} of these packets."},
     [TT_TEXT_EVENT_TOP_SOURCES] = {"送信元IPアドレスの上位は{list}で、特定の送信元への偏りは見られませんでした。",
