@@ -35,7 +35,7 @@
 /* Bounds */
 #define EV_MAX_DAYS 4000               /* the day index is 12 bits of a key */
 #define EV_MAX_REGIONS 63              /* 6 bits of a key; index 0 = all sensors */
-#define EV_MAX_PAIRS ((size_t)1 << 26) /* (subject, day) cells */
+#define EV_MAX_SUBJECTS ((size_t)1 << 24) /* ports and countries x regions */
 #define EV_MAX_SOURCES ((size_t)1 << 26)
 #define EV_MAX_EVENTS 4096
 #define EV_MAX_SERIES_EVENTS 256
@@ -171,7 +171,7 @@ static bool material(const series_work *s, double peak, double baseline)
 
 /* Flags burst days: above median + k * scale (scale = scaled MAD, at least
  * the Poisson deviation sqrt(median), at least 1) and above mean + 2 sd of
- * the trailing window, and at least min_packets. */
+ * the trailing window, at least min_ratio x the median and min_packets. */
 static void flag_bursts(series_work *s)
 {
     for (size_t t = s->first; t < s->n; t++) {
@@ -183,8 +183,8 @@ static void flag_bursts(series_work *s)
             continue;
         double scale = fmax(ws.mad, sqrt(fmax(ws.median, 1)));
         s->base[t] = ws.median;
-        s->burst[t] = s->x[t] >= s->opt->min_packets && s->x[t] > ws.median + s->opt->burst_k * scale &&
-                      s->x[t] > ws.mean + 2 * ws.sd;
+        s->burst[t] = s->x[t] >= s->opt->min_packets && s->x[t] >= s->opt->min_ratio * fmax(ws.median, 1) &&
+                      s->x[t] > ws.median + s->opt->burst_k * scale && s->x[t] > ws.mean + 2 * ws.sd;
     }
     for (size_t t = s->first; t < s->n;) {
         if (!s->burst[t]) {
@@ -244,18 +244,22 @@ static void judge_rise(series_work *s, size_t start, size_t end)
 /* One-sided CUSUM on the log series, with the reference (median and scaled
  * MAD of the trailing window) taken afresh whenever the sum is 0. A day of a
  * short burst resets a sum that has not alarmed yet and is skipped by one
- * that has: a spike neither starts, feeds nor ends a rise. */
+ * that has: a spike neither starts, feeds nor ends a rise. An alarm is
+ * judged over [first day of the run of rising days that raised it, last day
+ * the sum was positive]. */
 static void find_rises(series_work *s)
 {
     double sum = 0, reference = 0, sigma = 1;
-    bool alarmed = false;
-    size_t start = 0, last_positive = 0;
+    bool alarmed = false, rising = false;
+    size_t start = 0, rising_from = 0, last_positive = 0;
     for (size_t t = s->first; t < s->n; t++) {
         if (isnan(s->x[t]))
             continue;
         if (s->short_burst[t]) {
-            if (!alarmed)
+            if (!alarmed) {
                 sum = 0;
+                rising = false;
+            }
             continue;
         }
         if (sum == 0) {
@@ -267,14 +271,18 @@ static void find_rises(series_work *s)
             sigma = fmax(ws.mad, EV_CUSUM_SIGMA_MIN);
         }
         double step = (log_value(s->x[t]) - reference) / sigma - EV_CUSUM_K;
-        double before = sum;
+        if (step > 0 && !rising)
+            rising_from = t;
+        rising = step > 0;
         sum = fmin(fmax(sum + fmin(step, EV_CUSUM_STEP_MAX), 0), EV_CUSUM_CAP);
         if (sum > 0) {
-            if (before == 0)
-                start = t;
             last_positive = t;
-            if (sum > EV_CUSUM_H)
+            if (!alarmed && sum > EV_CUSUM_H) {
+                /* The rise starts with the run of rising days that raised the
+                 * alarm, not with an isolated noisy day before it. */
                 alarmed = true;
+                start = rising_from;
+            }
         } else if (alarmed) {
             judge_rise(s, start, last_positive);
             alarmed = false;
@@ -387,8 +395,15 @@ typedef struct detector {
     uint8_t *sensor_region; /* by sensor id: 0 = counted only in "all", else region index */
     char regions[EV_MAX_REGIONS + 1][3];
     size_t nregions; /* including index 0 = all */
-    tt_counter_map cells; /* subject << 12 | day index → packets */
-    double *totals;       /* [region][day]: every non-backscatter packet */
+    size_t day;              /* index of the day being read */
+    tt_counter_map today;    /* subject → packets of that day */
+    tt_counter_map subjects; /* subject → packets in the period (packets), in the previous
+                                period (bytes), largest day in the period (extra) */
+    tt_counter_map series_of; /* candidate subject → its row in series (extra) */
+    double *series;           /* [candidate][day]: daily packets, NAN = no data */
+    uint64_t *candidates;     /* subject of each row */
+    size_t ncandidates;
+    double *totals;           /* [region][day]: every non-backscatter packet */
 } detector;
 
 static int32_t day_of(detector *d, int64_t hour)
@@ -405,46 +420,34 @@ static unsigned region_of(const detector *d, int32_t sensor)
     return sensor >= 0 && sensor < TT_LIMIT_SENSORS ? d->sensor_region[sensor] : 0;
 }
 
-static tt_status cell_add(detector *d, unsigned region, unsigned dim, uint64_t value, size_t day, uint64_t packets)
+static tt_status today_add(detector *d, unsigned region, unsigned dim, uint64_t value, uint64_t packets)
 {
-    tt_counter_entry *e = tt_counter_map_get(&d->cells, subject_make(region, dim, value) << 12 | day);
+    tt_counter_entry *e = tt_counter_map_get(&d->today, subject_make(region, dim, value));
     if (e == NULL)
         return TT_ERR_NOMEM;
     e->packets += packets;
     return TT_OK;
 }
 
-/* Adds packets of (hour, sensor) to the subject in "all" and in the sensor's region. */
-static tt_status series_add(detector *d, int64_t hour, int32_t sensor, unsigned dim, uint64_t value,
-                            uint64_t packets)
+/* Adds packets of the day being read to the subject in "all" and in the sensor's region. */
+static tt_status series_add(detector *d, int32_t sensor, unsigned dim, uint64_t value, uint64_t packets)
 {
-    int64_t day = (int64_t)day_of(d, hour) - d->day0;
-    if (day < 0 || (size_t)day >= d->ndays)
-        return TT_OK;
-    tt_status st = cell_add(d, 0, dim, value, (size_t)day, packets);
+    tt_status st = today_add(d, 0, dim, value, packets);
     unsigned region = region_of(d, sensor);
     if (st == TT_OK && region)
-        st = cell_add(d, region, dim, value, (size_t)day, packets);
+        st = today_add(d, region, dim, value, packets);
     return st;
 }
 
-static void total_add(detector *d, int64_t hour, int32_t sensor, uint64_t packets)
+static tt_status port_packets(detector *d, int32_t sensor, tt_service service, uint64_t packets)
 {
-    int64_t day = (int64_t)day_of(d, hour) - d->day0;
-    if (day < 0 || (size_t)day >= d->ndays)
-        return;
-    d->totals[(size_t)day] += (double)packets;
+    d->totals[d->day] += (double)packets;
     unsigned region = region_of(d, sensor);
     if (region)
-        d->totals[region * d->ndays + (size_t)day] += (double)packets;
-}
-
-static tt_status port_packets(detector *d, int64_t hour, int32_t sensor, tt_service service, uint64_t packets)
-{
-    total_add(d, hour, sensor, packets);
+        d->totals[region * d->ndays + d->day] += (double)packets;
     if (tt_service_port(service) < 0) /* non-first fragments have no port */
         return TT_OK;
-    return series_add(d, hour, sensor, DIM_PORT, port_key(service), packets);
+    return series_add(d, sensor, DIM_PORT, port_key(service), packets);
 }
 
 static tt_status on_port_total(void *ctx, const tt_rollup_row *row)
@@ -452,7 +455,7 @@ static tt_status on_port_total(void *ctx, const tt_rollup_row *row)
     detector *d = ctx;
     if (!tt_filter_row(&d->port_filter, row->service, row->kind, row->src_flags, 0, 0, false))
         return TT_OK;
-    return port_packets(d, row->hour, row->sensor, row->service, row->packets);
+    return port_packets(d, row->sensor, row->service, row->packets);
 }
 
 static tt_status on_country_total(void *ctx, const tt_rollup_row *row)
@@ -460,20 +463,21 @@ static tt_status on_country_total(void *ctx, const tt_rollup_row *row)
     detector *d = ctx;
     if ((row->src_flags & d->country_filter.exclude_flags) != 0)
         return TT_OK;
-    return series_add(d, row->hour, row->sensor, DIM_COUNTRY, row->cc, row->packets);
+    return series_add(d, row->sensor, DIM_COUNTRY, row->cc, row->packets);
 }
 
 /* Filters the totals cannot answer: read the per-source rows instead. */
 static tt_status on_series_segment(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
 {
+    (void)hour;
     detector *d = ctx;
     tt_status st = TT_OK;
     for (size_t i = 0; i < n && st == TT_OK; i++) {
         const tt_detail_row *r = &rows[i];
         if (tt_filter_row(&d->port_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
-            st = port_packets(d, hour, sensor, r->service, r->packets);
+            st = port_packets(d, sensor, r->service, r->packets);
         if (st == TT_OK && tt_filter_row(&d->country_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
-            st = series_add(d, hour, sensor, DIM_COUNTRY, r->cc, r->packets);
+            st = series_add(d, sensor, DIM_COUNTRY, r->cc, r->packets);
     }
     return st;
 }
@@ -481,6 +485,29 @@ static tt_status on_series_segment(void *ctx, int64_t hour, int32_t sensor, cons
 static bool totals_answer(const tt_rollup_filter *f)
 {
     return !f->has_port && !f->cc && !f->has_asn && !f->has_kind && f->exclude_kinds == 0;
+}
+
+/* Reads one local day (index) into d->today (per subject) and d->totals. Per
+ * day, so memory follows the subjects of a day, not subjects x days. */
+static tt_status read_day(detector *d, size_t index, char *err, size_t errlen)
+{
+    tt_counter_map_clear(&d->today);
+    d->day = index;
+    for (size_t r = 0; r < d->nregions; r++)
+        d->totals[r * d->ndays + index] = 0;
+    tt_rollup_filter f = d->q->filter;
+    tt_status st;
+    if ((st = tt_period_day_start(d->day0 + (int32_t)index, &f.hour_from, err, errlen)) != TT_OK ||
+        (st = tt_period_day_start(d->day0 + (int32_t)index + 1, &f.hour_to, err, errlen)) != TT_OK)
+        return st;
+    if (totals_answer(&d->q->filter)) {
+        st = d->q->store->ops->scan_totals(d->q->store, &f, TT_GROUP_PORT, on_port_total, d);
+        if (st == TT_OK)
+            st = d->q->store->ops->scan_totals(d->q->store, &f, TT_GROUP_CC, on_country_total, d);
+    } else {
+        st = d->q->store->ops->scan_segments(d->q->store, &f, NULL, false, on_series_segment, d);
+    }
+    return st;
 }
 
 static const char *store_error(tt_query *q, tt_status st, char *err, size_t errlen)
@@ -535,6 +562,16 @@ static void assign_regions(detector *d)
         }
         d->sensor_region[s->id] = (uint8_t)r;
     }
+}
+
+/* Days with data in [from, to]. */
+static int32_t valid_between(const detector *d, int32_t from, int32_t to)
+{
+    if (from < d->valid_from)
+        from = d->valid_from;
+    if (to > d->valid_to)
+        to = d->valid_to;
+    return to >= from ? to - from + 1 : 0;
 }
 
 static bool day_valid(const detector *d, size_t index)
@@ -595,97 +632,110 @@ static void event_subject(const detector *d, uint64_t subject, tt_event *e)
     }
 }
 
-/* Per subject: packets in the period (packets), in the previous period
- * (bytes), and its largest day in the period (extra). */
-static tt_status subject_sums(detector *d, tt_counter_map *subjects)
+/* Pass 1: every day of the previous period, the window and the period into
+ * the per-subject sums (period, previous period, largest period day) and the
+ * daily totals. */
+static tt_status read_sums(detector *d, char *err, size_t errlen)
 {
     size_t prev_from = (size_t)(d->previous.first_day - d->day0);
     size_t prev_to = (size_t)(d->previous.last_day - d->day0);
-    for (size_t i = 0; i < d->cells.nslots; i++) {
-        const tt_counter_entry *c = &d->cells.slots[i];
-        if (!c->used)
+    for (size_t day = 0; day < d->ndays; day++) {
+        bool in_period = day >= d->first, in_previous = day >= prev_from && day <= prev_to;
+        if (!in_period && !in_previous && day + d->opt->window < d->first)
             continue;
-        size_t day = (size_t)(c->key & 0xfff);
-        tt_counter_entry *e = tt_counter_map_get(subjects, c->key >> 12);
-        if (e == NULL)
-            return TT_ERR_NOMEM;
-        if (day >= d->first) {
-            e->packets += c->packets;
-            if (c->packets > e->extra)
-                e->extra = c->packets;
-        } else if (day >= prev_from && day <= prev_to) {
-            e->bytes += c->packets;
+        tt_status st = read_day(d, day, err, errlen);
+        if (st != TT_OK)
+            return st;
+        for (size_t i = 0; i < d->today.nslots && (in_period || in_previous); i++) {
+            const tt_counter_entry *c = &d->today.slots[i];
+            if (!c->used)
+                continue;
+            tt_counter_entry *e = tt_counter_map_get(&d->subjects, c->key);
+            if (e == NULL)
+                return TT_ERR_NOMEM;
+            if (in_period) {
+                e->packets += c->packets;
+                if (c->packets > e->extra)
+                    e->extra = c->packets;
+            } else {
+                e->bytes += c->packets;
+            }
         }
     }
     return TT_OK;
 }
 
-static tt_status detect_series(detector *d, const tt_counter_map *subjects, tt_event_list *out)
+/* Pass 2: the daily series of the candidates (subjects whose largest day in
+ * the period could make an event: min_packets, and min_share of a typical
+ * day), over the window and the period. */
+static tt_status read_series(detector *d, const double *day_totals, size_t from, char *err, size_t errlen)
 {
-    /* Dense series only for subjects with a day of min_packets in the period. */
-    tt_counter_map index;
-    tt_counter_map_init(&index, 0);
-    uint64_t *keys = NULL;
-    double *series = NULL;
-    size_t n = 0;
     tt_status st = TT_OK;
-    for (size_t i = 0; i < subjects->nslots && st == TT_OK; i++) {
-        const tt_counter_entry *e = &subjects->slots[i];
-        if (!e->used || (double)e->extra < d->opt->min_packets)
+    for (size_t i = 0; i < d->subjects.nslots && st == TT_OK; i++) {
+        const tt_counter_entry *e = &d->subjects.slots[i];
+        double floor = fmax(d->opt->min_packets, d->opt->min_share * day_totals[subject_region(e->key)]);
+        if (!e->used || (double)e->extra < floor)
             continue;
-        tt_counter_entry *x = tt_counter_map_get(&index, e->key);
+        tt_counter_entry *x = tt_counter_map_get(&d->series_of, e->key);
         if (x == NULL)
             st = TT_ERR_NOMEM;
         else
-            x->extra = n++;
+            x->extra = d->ncandidates++;
     }
-    if (st == TT_OK && n > 0) {
-        keys = malloc(n * sizeof *keys);
-        series = malloc(n * d->ndays * sizeof *series);
-        if (keys == NULL || series == NULL)
-            st = TT_ERR_NOMEM;
-    }
-    if (st != TT_OK || n == 0)
-        goto cleanup;
-    for (size_t i = 0; i < index.nslots; i++)
-        if (index.slots[i].used)
-            keys[index.slots[i].extra] = index.slots[i].key;
-    for (size_t k = 0; k < n; k++)
+    if (st != TT_OK || d->ncandidates == 0)
+        return st;
+    d->candidates = malloc(d->ncandidates * sizeof *d->candidates);
+    d->series = malloc(d->ncandidates * d->ndays * sizeof *d->series);
+    if (d->candidates == NULL || d->series == NULL)
+        return TT_ERR_NOMEM;
+    for (size_t i = 0; i < d->series_of.nslots; i++)
+        if (d->series_of.slots[i].used)
+            d->candidates[d->series_of.slots[i].extra] = d->series_of.slots[i].key;
+    for (size_t k = 0; k < d->ncandidates; k++)
         for (size_t day = 0; day < d->ndays; day++)
-            series[k * d->ndays + day] = day_valid(d, day) ? 0 : NAN;
-    for (size_t i = 0; i < d->cells.nslots; i++) {
-        const tt_counter_entry *c = &d->cells.slots[i];
-        size_t day = (size_t)(c->key & 0xfff);
-        tt_counter_entry *x;
-        if (c->used && day_valid(d, day) && (x = tt_counter_map_find(&index, c->key >> 12)) != NULL)
-            series[x->extra * d->ndays + day] += (double)c->packets;
+            d->series[k * d->ndays + day] = day_valid(d, day) ? 0 : NAN;
+    for (size_t day = from; day < d->ndays; day++) {
+        if (!day_valid(d, day))
+            continue;
+        if ((st = read_day(d, day, err, errlen)) != TT_OK)
+            return st;
+        for (size_t i = 0; i < d->today.nslots; i++) {
+            const tt_counter_entry *c = &d->today.slots[i];
+            const tt_counter_entry *x;
+            if (c->used && (x = tt_counter_map_find(&d->series_of, c->key)) != NULL)
+                d->series[x->extra * d->ndays + day] += (double)c->packets;
+        }
     }
+    return TT_OK;
+}
+
+static tt_status detect_series(detector *d, tt_event_list *out, char *err, size_t errlen)
+{
     double day_totals[EV_MAX_REGIONS + 1];
     for (size_t r = 0; r < d->nregions; r++)
         day_totals[r] = median_total(d, (unsigned)r);
+    size_t from = d->first > d->opt->window ? d->first - d->opt->window : 0;
+    tt_status st = read_series(d, day_totals, from, err, errlen);
     tt_series_event found[EV_MAX_SERIES_EVENTS];
-    for (size_t k = 0; k < n && st == TT_OK; k++) {
+    for (size_t k = 0; k < d->ncandidates && st == TT_OK; k++) {
         size_t count;
-        st = tt_event_series_detect(series + k * d->ndays, d->ndays, d->first,
-                                    day_totals[subject_region(keys[k])], d->opt, found, EV_MAX_SERIES_EVENTS,
+        uint64_t subject = d->candidates[k];
+        st = tt_event_series_detect(d->series + k * d->ndays + from, d->ndays - from, d->first - from,
+                                    day_totals[subject_region(subject)], d->opt, found, EV_MAX_SERIES_EVENTS,
                                     &count);
         for (size_t i = 0; i < count && i < EV_MAX_SERIES_EVENTS && st == TT_OK; i++) {
             tt_event e;
-            event_subject(d, keys[k], &e);
+            event_subject(d, subject, &e);
             e.kind = found[i].kind;
-            e.start = d->day0 + found[i].start;
-            e.end = d->day0 + found[i].end;
-            e.peak = d->day0 + found[i].peak;
+            e.start = d->day0 + (int32_t)from + found[i].start;
+            e.end = d->day0 + (int32_t)from + found[i].end;
+            e.peak = d->day0 + (int32_t)from + found[i].peak;
             e.packets = (uint64_t)found[i].packets;
             e.baseline = found[i].baseline;
             e.ratio = found[i].ratio;
             st = event_push(out, &e);
         }
     }
-cleanup:
-    free(keys);
-    free(series);
-    tt_counter_map_free(&index);
     return st;
 }
 
@@ -713,8 +763,9 @@ static int32_t rank_in(const ranked *list, size_t n, uint64_t subject)
 
 /* Subjects in the period's top 10 that were not in the previous period's,
  * with at least min_ratio times their previous share. */
-static tt_status rank_jumps(detector *d, const tt_counter_map *subjects, tt_event_list *out)
+static tt_status rank_jumps(detector *d, tt_event_list *out)
 {
+    const tt_counter_map *subjects = &d->subjects;
     size_t prev_valid = 0, prev_days = (size_t)(d->previous.last_day - d->previous.first_day + 1);
     for (int32_t day = d->previous.first_day; day <= d->previous.last_day; day++)
         prev_valid += day >= d->valid_from && day <= d->valid_to;
@@ -760,12 +811,13 @@ static tt_status rank_jumps(detector *d, const tt_counter_map *subjects, tt_even
                 ev.ratio = ((double)now[i].packets / (double)period_days) / fmax(ev.baseline, 1);
                 ev.rank = (int32_t)i + 1;
                 ev.prev_rank = 0;
-                /* The peak day: the largest cell of the subject in the period. */
-                uint64_t best = 0;
-                for (size_t day = d->first; day < d->ndays; day++) {
-                    tt_counter_entry *c = tt_counter_map_find(&d->cells, now[i].subject << 12 | day);
-                    if (c && c->packets > best) {
-                        best = c->packets;
+                /* The peak day, when the subject's series was read. */
+                const tt_counter_entry *x = tt_counter_map_find(&d->series_of, now[i].subject);
+                double best = 0;
+                for (size_t day = d->first; x && day < d->ndays; day++) {
+                    double v = d->series[x->extra * d->ndays + day];
+                    if (v > best) {
+                        best = v;
                         ev.peak = d->day0 + (int32_t)day;
                     }
                 }
@@ -813,15 +865,18 @@ typedef struct source_count {
 typedef struct drill {
     tt_event *event;
     uint64_t key; /* port key or cc */
-    int32_t before_from; /* the equal-length window before the event */
+    int32_t before_from; /* the equal-length window before the event (sources_before) */
+    int32_t growth_from; /* the trailing window (at least as long) the growth of sources is measured from */
+    double growth_scale; /* days with data during / in the trailing window */
     unsigned region;
     tt_counter_map countries, ports;
     tt_addr_set sources; /* value: index into src */
     source_count *src;
     size_t nsrc, capsrc;
-    tt_addr_set before; /* value: index into before_packets */
+    tt_addr_set before; /* sources of the trailing window; value: index into before_packets */
     uint64_t *before_packets;
-    size_t nbefore, capbefore;
+    uint8_t *recent; /* the source was seen in the equal-length window */
+    size_t nbefore, capbefore, nrecent;
     uint64_t before_total;
     uint64_t kinds[TT_KIND_COUNT], os[TT_OS_COUNT], total, backscatter;
     uint8_t saw[TT_LIMIT_SENSORS / 8], had_data[TT_LIMIT_SENSORS / 8];
@@ -858,7 +913,7 @@ static tt_status drill_source(drill *dr, const tt_detail_row *r)
     return TT_OK;
 }
 
-static tt_status drill_before(drill *dr, const tt_detail_row *r)
+static tt_status drill_before(drill *dr, bool recent, const tt_detail_row *r)
 {
     tt_addr_set_entry *e;
     bool added;
@@ -872,20 +927,29 @@ static tt_status drill_before(drill *dr, const tt_detail_row *r)
             if (p == NULL)
                 return TT_ERR_NOMEM;
             dr->before_packets = p;
+            uint8_t *q = realloc(dr->recent, cap);
+            if (q == NULL)
+                return TT_ERR_NOMEM;
+            dr->recent = q;
             dr->capbefore = cap;
         }
         dr->before_packets[dr->nbefore] = 0;
+        dr->recent[dr->nbefore] = 0;
         e->value = (uint32_t)dr->nbefore++;
     }
     dr->before_packets[e->value] += r->packets;
     dr->before_total += r->packets;
+    if (recent && !dr->recent[e->value]) {
+        dr->recent[e->value] = 1;
+        dr->nrecent++;
+    }
     return TT_OK;
 }
 
-static tt_status drill_row(drill_ctx *c, drill *dr, bool during, int32_t sensor, const tt_detail_row *r)
+static tt_status drill_row(drill_ctx *c, drill *dr, int32_t day, int32_t sensor, const tt_detail_row *r)
 {
-    if (!during)
-        return drill_before(dr, r);
+    if (day < dr->event->start)
+        return drill_before(dr, day >= dr->before_from, r);
     tt_counter_entry *e = tt_counter_map_get(&dr->countries, r->cc);
     tt_counter_entry *p = tt_counter_map_get(&dr->ports, port_key(r->service));
     if (e == NULL || p == NULL)
@@ -911,7 +975,7 @@ static tt_status on_drill_segment(void *ctx, int64_t hour, int32_t sensor, const
     size_t nactive = 0;
     for (size_t i = 0; i < c->n; i++) {
         drill *dr = &c->drills[i];
-        if (day < dr->before_from || day > dr->event->end)
+        if (day < dr->growth_from || day > dr->event->end)
             continue;
         if (dr->region && region_of(c->d, sensor) != dr->region)
             continue;
@@ -932,7 +996,7 @@ static tt_status on_drill_segment(void *ctx, int64_t hour, int32_t sensor, const
                         tt_filter_row(&c->d->port_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true);
             if (!match)
                 continue;
-            tt_status st = drill_row(c, dr, day >= dr->event->start, sensor, r);
+            tt_status st = drill_row(c, dr, day, sensor, r);
             if (st != TT_OK)
                 return st;
         }
@@ -1062,7 +1126,7 @@ static void drill_finish(const tt_query *q, drill *dr)
     }
     e->single_source = dr->nsrc > 0 && (double)dr->src[0].packets >= EV_SINGLE_SHARE * (double)dr->total;
     e->sources_during = dr->nsrc;
-    e->sources_before = dr->before.n;
+    e->sources_before = dr->nrecent;
     sensors_text(q, dr, e->sensors, sizeof e->sensors);
     if (!e->by_country && e->ntop_countries) {
         memcpy(e->cc, e->top_countries[0].key, 2);
@@ -1190,37 +1254,39 @@ cleanup:
     return st;
 }
 
-/* Share of the event's excess (packets during minus packets in the window
- * before) that the EV_FEW_SOURCES sources whose packets grew most sent.
- * Call after drill_finish (it adds the during sources to the before set). */
+/* Share of the event's growth (packets during minus the trailing window's,
+ * scaled to the event's days) that the EV_FEW_SOURCES sources whose packets
+ * grew most sent. Call after drill_finish (it adds the sources of the event
+ * to the trailing window's set). */
 static tt_status few_sources_share(drill *dr, double *share)
 {
     *share = 0;
-    if (dr->total <= dr->before_total)
+    double growth_total = (double)dr->total - dr->growth_scale * (double)dr->before_total;
+    if (dr->growth_scale <= 0 || growth_total <= 0)
         return TT_OK;
-    uint64_t top[EV_FEW_SOURCES] = {0};
+    double top[EV_FEW_SOURCES] = {0};
     for (size_t i = 0; i < dr->nsrc; i++) {
         tt_addr_set_entry *e;
         bool added;
         tt_status st = tt_addr_set_get(&dr->before, &dr->src[i].addr, 0, &e, &added);
         if (st != TT_OK)
             return st;
-        uint64_t before = added ? 0 : dr->before_packets[e->value];
+        double before = added ? 0 : (double)dr->before_packets[e->value];
         if (added)
             e->value = 0;
-        uint64_t growth = dr->src[i].packets > before ? dr->src[i].packets - before : 0;
+        double growth = (double)dr->src[i].packets - dr->growth_scale * before;
         for (size_t k = 0; k < EV_FEW_SOURCES; k++) {
             if (growth > top[k]) {
-                uint64_t t = top[k];
+                double t = top[k];
                 top[k] = growth;
                 growth = t;
             }
         }
     }
-    uint64_t sum = 0;
+    double sum = 0;
     for (size_t k = 0; k < EV_FEW_SOURCES; k++)
         sum += top[k];
-    *share = (double)sum / (double)(dr->total - dr->before_total);
+    *share = sum / growth_total;
     return TT_OK;
 }
 
@@ -1231,6 +1297,7 @@ static void drill_free(drill *dr)
     tt_addr_set_free(&dr->sources);
     tt_addr_set_free(&dr->before);
     free(dr->before_packets);
+    free(dr->recent);
     free(dr->src);
 }
 
@@ -1256,7 +1323,12 @@ static tt_status drill_down(detector *d, tt_event_list *list)
         tt_event *e = &list->events[i];
         dr->event = e;
         dr->key = e->by_country ? tt_cc_make(e->cc) : port_key(tt_service_make(e->proto, e->port, -1));
-        dr->before_from = e->start - (e->end - e->start + 1);
+        int32_t days = e->end - e->start + 1;
+        dr->before_from = e->start - days;
+        /* Only country events weigh the growth of their sources (against the trailing window). */
+        dr->growth_from = e->start - (days > (int32_t)d->opt->window || !e->by_country ? days : (int32_t)d->opt->window);
+        dr->growth_scale = (double)valid_between(d, e->start, e->end) /
+                           fmax((double)valid_between(d, dr->growth_from, e->start - 1), 1);
         for (size_t r = 1; r < d->nregions; r++)
             if (strcmp(d->regions[r], e->region) == 0)
                 dr->region = (unsigned)r;
@@ -1264,8 +1336,8 @@ static tt_status drill_down(detector *d, tt_event_list *list)
         tt_counter_map_init(&dr->ports, 0);
         tt_addr_set_init(&dr->sources, EV_MAX_SOURCES);
         tt_addr_set_init(&dr->before, EV_MAX_SOURCES);
-        if (dr->before_from < from)
-            from = dr->before_from;
+        if (dr->growth_from < from)
+            from = dr->growth_from;
         if (e->end > to)
             to = e->end;
     }
@@ -1291,9 +1363,6 @@ static tt_status drill_down(detector *d, tt_event_list *list)
             double few = 0;
             if ((st = few_sources_share(dr, &few)) != TT_OK)
                 break;
-            if (getenv("TT_EVENTS_DEBUG"))
-                fprintf(stderr, "country %s %d..%d few %.2f single %d backscatter %.2f\n", e->cc, e->start, e->end,
-                        few, e->single_source, dr->total ? (double)dr->backscatter / (double)dr->total : 0);
             if (e->single_source || few >= EV_FEW_SHARE || 2 * dr->backscatter >= dr->total)
                 continue;
         }
@@ -1345,9 +1414,9 @@ tt_status tt_detect_events(tt_query *q, const tt_event_options *opt, tt_event_li
     d.q = q;
     d.opt = &options;
     d.cached_hour = INT64_MIN;
-    tt_counter_map_init(&d.cells, EV_MAX_PAIRS);
-    tt_counter_map subjects;
-    tt_counter_map_init(&subjects, 0);
+    tt_counter_map_init(&d.today, EV_MAX_SUBJECTS);
+    tt_counter_map_init(&d.subjects, EV_MAX_SUBJECTS);
+    tt_counter_map_init(&d.series_of, 0);
     tt_status st = valid_days(q, &d.valid_from, &d.valid_to, err, errlen);
     if (st == TT_ERR_NOTFOUND) {
         st = TT_OK; /* an empty store has no events */
@@ -1381,24 +1450,13 @@ tt_status tt_detect_events(tt_query *q, const tt_event_options *opt, tt_event_li
         st = TT_ERR_NOMEM;
         goto cleanup;
     }
-    tt_rollup_filter f = q->filter;
-    if ((st = tt_period_day_start(d.day0, &f.hour_from, err, errlen)) != TT_OK ||
-        (st = tt_period_day_start(q->period.last_day + 1, &f.hour_to, err, errlen)) != TT_OK)
-        goto cleanup;
-    if (totals_answer(&q->filter)) {
-        st = q->store->ops->scan_totals(q->store, &f, TT_GROUP_PORT, on_port_total, &d);
-        if (st == TT_OK)
-            st = q->store->ops->scan_totals(q->store, &f, TT_GROUP_CC, on_country_total, &d);
-    } else {
-        st = q->store->ops->scan_segments(q->store, &f, NULL, false, on_series_segment, &d);
-    }
-    if (st != TT_OK) {
-        store_error(q, st, err, errlen);
-        goto cleanup;
-    }
-    if ((st = subject_sums(&d, &subjects)) != TT_OK || (st = detect_series(&d, &subjects, out)) != TT_OK ||
-        (st = rank_jumps(&d, &subjects, out)) != TT_OK) {
-        snprintf(err, errlen, "%s", st == TT_ERR_NOMEM ? "out of memory or too many events" : tt_strerror(st));
+    err[0] = '\0';
+    if ((st = read_sums(&d, err, errlen)) != TT_OK || (st = detect_series(&d, out, err, errlen)) != TT_OK ||
+        (st = rank_jumps(&d, out)) != TT_OK) {
+        if (err[0] == '\0' && st == TT_ERR_NOMEM)
+            snprintf(err, errlen, "out of memory, or more subjects or events than teiten keeps");
+        else if (err[0] == '\0')
+            store_error(q, st, err, errlen);
         goto cleanup;
     }
     drop_regional_duplicates(out);
@@ -1411,8 +1469,11 @@ tt_status tt_detect_events(tt_query *q, const tt_event_options *opt, tt_event_li
 cleanup:
     if (st != TT_OK)
         tt_event_list_free(out);
-    tt_counter_map_free(&d.cells);
-    tt_counter_map_free(&subjects);
+    tt_counter_map_free(&d.today);
+    tt_counter_map_free(&d.subjects);
+    tt_counter_map_free(&d.series_of);
+    free(d.series);
+    free(d.candidates);
     free(d.totals);
     free(d.sensor_region);
     return st;

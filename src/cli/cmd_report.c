@@ -32,13 +32,20 @@ static int parse_report_args(int argc, char **argv, report_args *a)
 {
     enum { OPT_GEO = 256, OPT_EVENTS };
     static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},      {"config", required_argument, NULL, 'c'},
-        {"from", required_argument, NULL, 'f'},    {"to", required_argument, NULL, 't'},
-        {"quarter", required_argument, NULL, 'q'}, {"tz", required_argument, NULL, 'z'},
-        {"region", required_argument, NULL, 'r'},  {"lang", required_argument, NULL, 'l'},
-        {"format", required_argument, NULL, 'F'},  {"output", required_argument, NULL, 'o'},
-        {"geo", required_argument, NULL, OPT_GEO}, {"limit", required_argument, NULL, 'n'},
-        {"events", required_argument, NULL, OPT_EVENTS}, {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"quarter", required_argument, NULL, 'q'},
+        {"tz", required_argument, NULL, 'z'},
+        {"region", required_argument, NULL, 'r'},
+        {"lang", required_argument, NULL, 'l'},
+        {"format", required_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},
+        {"geo", required_argument, NULL, OPT_GEO},
+        {"limit", required_argument, NULL, 'n'},
+        {"events", required_argument, NULL, OPT_EVENTS},
+        {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     tt_report_options_default(&a->opt);
@@ -92,8 +99,9 @@ static int parse_report_args(int argc, char **argv, report_args *a)
         tt_log_error("usage: teiten report (--quarter YYYYQN | --from YYYY-MM-DD --to YYYY-MM-DD) [options]");
         return TT_EXIT_USAGE;
     }
-    if (a->region && (strlen(a->region) != 2 || !((a->region[0] | 0x20) >= 'a' && (a->region[0] | 0x20) <= 'z') ||
-                      !((a->region[1] | 0x20) >= 'a' && (a->region[1] | 0x20) <= 'z'))) {
+    if (a->region &&
+        (strlen(a->region) != 2 || !((a->region[0] | 0x20) >= 'a' && (a->region[0] | 0x20) <= 'z') ||
+         !((a->region[1] | 0x20) >= 'a' && (a->region[1] | 0x20) <= 'z'))) {
         tt_log_error("--region needs a two-letter country code such as JP, not '%s'", a->region);
         return TT_EXIT_USAGE;
     }
@@ -227,7 +235,7 @@ int tt_cmd_report(int argc, char **argv)
     int rc = parse_report_args(argc, argv, &a);
     if (rc != TT_EXIT_OK)
         return rc;
-    char base[1024], link[1024], tmp[1100], err[1024] = "";
+    char base[1024], link[1024], tmp[1100], err[2400] = "";
     if (a.output) {
         if (strlen(a.output) >= sizeof base - 16) {
             tt_log_error("-o: path too long");

@@ -96,6 +96,9 @@ const tt_command tt_commands[] = {
     {"report", "the quarterly report (HTML, Markdown, JSON; ja/en)",
      "usage: teiten report (--quarter 2015Q4 | --from D --to D) [--region CC] [--lang ja|en]\n"
      "                     [--format html|md|json] [-o FILE] [--db FILE] [--tz ZONE]\n"
+     "                     [--config FILE] [--geo FILE] [--limit N] [--events N]\n"
+     "  --limit N    rows of the port and region tables (default 10)\n"
+     "  --events N   notable-event sections (default 5, 0 = none)\n"
      "Top ports and source regions with the previous period's rank, daily charts,\n"
      "notable events with their explanation, references. See docs/report.md.\n",
      tt_cmd_report},

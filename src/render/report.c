@@ -29,16 +29,18 @@
 #define REPORT_KB_PER_PORT 3
 #define REPORT_MAX_REFS (2 + REPORT_MAX_SUBJECTS * REPORT_KB_PER_PORT)
 
-#define IANA_URL "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xhtml"
+#define IANA_URL                                                                                             \
+    "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xhtml"
 
 /* ------------------------------------------------------------------ data */
 
 typedef struct ranked {
-    uint64_t key;  /* port key (proto << 17 | port + 1, ICMP folded) or country code */
+    uint64_t key; /* port key (proto << 17 | port + 1, ICMP folded) or country code */
     uint64_t packets;
-    int prev_rank; /* 1..limit in the previous period, 0 = outside */
-    char id[16];   /* "23/tcp", "CN" */
-    char label[192]; /* "23/TCP (telnet)", "中国" */
+    int prev_rank;    /* 1..limit in the previous period, 0 = outside */
+    char id[16];      /* "23/tcp", "CN" */
+    char label[192];  /* "23/TCP (telnet)", "中国" */
+    char prose[192];  /* in sentences: "23/TCP", "中国" */
     char service[64]; /* ports: IANA name, "" if none */
     uint8_t proto;
     int32_t port;
@@ -66,16 +68,18 @@ typedef struct subject {
     int32_t port;
     char cc[3];
     char id[16];
-    char label[192];    /* "53413/UDP", "中国" */
+    char label[192]; /* "53413/UDP", "中国" */
     char service[64];
     tt_event events[REPORT_EVENTS_PER_SUBJECT];
     size_t nevents;
     uint64_t packets;
+    double max_ratio;
+    double score; /* order of the sections: ln(1 + packets) x ln(1 + largest ratio) */
     const tt_kb_entry *kb[REPORT_KB_PER_PORT];
     size_t nkb;
     int kb_ref[REPORT_KB_PER_PORT]; /* reference numbers */
-    const char *category;          /* knowledge-base category of the port, or NULL */
-    const char *history_category;  /* the dominant source's earlier ports' category */
+    const char *category;           /* knowledge-base category of the port, or NULL */
+    const char *history_category;   /* the dominant source's earlier ports' category */
     const char *color;
     double *history; /* packets per day from hist_first */
 } subject;
@@ -207,12 +211,36 @@ static uint64_t port_key(tt_service service)
     return tt_service_is_icmp(service) ? (uint64_t)tt_service_proto(service) << 17 : service;
 }
 
+/* Keys with a dense index — TCP and UDP ports, country codes — make up
+ * nearly every row: they are counted in flat arrays (a day at a time for the
+ * series) instead of hash tables; other keys go to the hash tables. */
+#define DENSE_PORTS ((size_t)2 * 65536)
+#define DENSE_COUNTRIES ((size_t)65536)
+
+static int64_t dense_index(bool countries, uint64_t key)
+{
+    if (countries)
+        return key < DENSE_COUNTRIES ? (int64_t)key : -1;
+    tt_service service = (tt_service)key;
+    uint8_t proto = tt_service_proto(service);
+    int32_t port = tt_service_port(service);
+    if (port < 0 || port > 65535 || (proto != 6 && proto != 17))
+        return -1;
+    return proto == 6 ? port : 65536 + port;
+}
+
+static uint64_t dense_key(bool countries, size_t index)
+{
+    if (countries)
+        return index;
+    return tt_service_make(index < 65536 ? 6 : 17, (int32_t)(index & 0xffff), -1);
+}
+
 typedef struct pass_ctx {
     tt_report *r;
-    const tt_rollup_filter *filter;
     bool countries;
-    bool rank;             /* first pass: rankings and totals too */
-    const uint64_t *only;  /* second pass: cells of these keys only */
+    bool rank;            /* first pass: rankings and totals too */
+    const uint64_t *only; /* second pass: cells of these keys only */
     size_t nonly;
     const int32_t *hour_day; /* day index of each hour of the scan */
     int64_t nhours;
@@ -221,12 +249,33 @@ typedef struct pass_ctx {
     cell_map *cells;
     uint64_t *sensor_packets; /* by sensor id */
     bool overflow;
+    /* dense keys (first pass) */
+    uint64_t *dense_cur, *dense_prev, *dense_day;
+    uint32_t *touched; /* indices with packets on dense_day's day */
+    size_t ntouched;
+    int32_t day; /* of dense_day, -1 = none */
 } pass_ctx;
+
+/* Moves the dense counts of one day into the cells. */
+static void flush_day(pass_ctx *c)
+{
+    for (size_t i = 0; i < c->ntouched; i++) {
+        uint32_t index = c->touched[i];
+        uint64_t *v =
+            c->overflow ? NULL : cell_get(c->cells, cell_key(dense_key(c->countries, index), c->day));
+        if (v == NULL)
+            c->overflow = true; /* read the series needed in a second pass */
+        else
+            *v += c->dense_day[index];
+        c->dense_day[index] = 0;
+    }
+    c->ntouched = 0;
+}
 
 static tt_status pass_row(void *ctx, const tt_rollup_row *row)
 {
     pass_ctx *c = ctx;
-    if (!tt_filter_row(c->filter, row->service, row->kind, row->src_flags, 0, 0, false))
+    if (row->packets == 0)
         return TT_OK;
     int64_t h = row->hour - c->r->hist_hour_from;
     if (h < 0 || h >= c->nhours)
@@ -241,6 +290,7 @@ static tt_status pass_row(void *ctx, const tt_rollup_row *row)
         key = port_key(row->service);
         rankable = tt_service_port(row->service) >= 0; /* non-first fragments have no port */
     }
+    int64_t index = c->only ? -1 : dense_index(c->countries, key);
     if (c->rank) {
         if (in_cur && !c->countries) {
             c->r->packets += row->packets;
@@ -250,9 +300,13 @@ static tt_status pass_row(void *ctx, const tt_rollup_row *row)
         }
         if (in_prev && !c->countries)
             c->r->prev_packets += row->packets;
-        tt_counter_map *map = in_cur ? c->cur : in_prev ? c->prev : NULL;
-        if (map && rankable) {
-            tt_counter_entry *e = tt_counter_map_get(map, key);
+        if (index >= 0) {
+            if (in_cur)
+                c->dense_cur[index] += row->packets;
+            else if (in_prev)
+                c->dense_prev[index] += row->packets;
+        } else if ((in_cur || in_prev) && rankable) {
+            tt_counter_entry *e = tt_counter_map_get(in_cur ? c->cur : c->prev, key);
             if (e == NULL)
                 return TT_ERR_NOMEM;
             e->packets += row->packets;
@@ -260,6 +314,16 @@ static tt_status pass_row(void *ctx, const tt_rollup_row *row)
     }
     if (!rankable || c->overflow)
         return TT_OK;
+    if (index >= 0) {
+        if (day != c->day) {
+            flush_day(c);
+            c->day = day;
+        }
+        if (c->dense_day[index] == 0)
+            c->touched[c->ntouched++] = (uint32_t)index;
+        c->dense_day[index] += row->packets;
+        return TT_OK;
+    }
     if (c->only) {
         bool wanted = false;
         for (size_t i = 0; i < c->nonly && !wanted; i++)
@@ -269,9 +333,27 @@ static tt_status pass_row(void *ctx, const tt_rollup_row *row)
     }
     uint64_t *v = cell_get(c->cells, cell_key(key, day));
     if (v == NULL)
-        c->overflow = true; /* read the series needed in a second pass */
+        c->overflow = true;
     else
         *v += row->packets;
+    return TT_OK;
+}
+
+/* Adds the dense counts to the rankings' maps. */
+static tt_status merge_dense(pass_ctx *c, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        uint64_t *counts[2] = {c->dense_cur, c->dense_prev};
+        tt_counter_map *maps[2] = {c->cur, c->prev};
+        for (int k = 0; k < 2; k++) {
+            if (counts[k][i] == 0)
+                continue;
+            tt_counter_entry *e = tt_counter_map_get(maps[k], dense_key(c->countries, i));
+            if (e == NULL)
+                return TT_ERR_NOMEM;
+            e->packets += counts[k][i];
+        }
+    }
     return TT_OK;
 }
 
@@ -338,8 +420,8 @@ static const char *country_label(const tt_report *r, const char *cc, char *buf, 
 }
 
 /* Rankings of one list (ports or countries) from the pass's maps. */
-static tt_status make_ranking(tt_report *r, bool countries, const tt_counter_map *cur, const tt_counter_map *prev,
-                              ranked **out, size_t *n)
+static tt_status make_ranking(tt_report *r, bool countries, const tt_counter_map *cur,
+                              const tt_counter_map *prev, ranked **out, size_t *n)
 {
     tt_counter_entry *now = NULL, *before = NULL;
     tt_status st = sorted_entries(cur, &now);
@@ -360,9 +442,13 @@ static tt_status make_ranking(tt_report *r, bool countries, const tt_counter_map
         if (countries) {
             tt_cc_text((tt_cc)row->key, row->id);
             country_label(r, row->id, row->label, sizeof row->label);
+            snprintf(row->prose, sizeof row->prose, "%s", row->label);
         } else {
             port_names(r->q, row->key, row->id, sizeof row->id, row->label, sizeof row->label, row->service,
                        sizeof row->service, &row->proto, &row->port);
+            char upper[16];
+            proto_upper(row->proto, upper, sizeof upper);
+            snprintf(row->prose, sizeof row->prose, "%d/%s", row->port, upper);
         }
         *n = i + 1;
     }
@@ -400,10 +486,13 @@ static tt_status hour_days(tt_report *r, int32_t **out, int64_t *nhours, char *e
 
 static tt_status scan_pass(tt_report *r, tt_query *q, pass_ctx *c)
 {
-    tt_rollup_filter filter = q->filter;
+    /* Hours and sensors only: a report is about all the packets its sensors received. */
+    tt_rollup_filter filter;
+    memset(&filter, 0, sizeof filter);
+    filter.sensor_set = q->filter.sensor_set;
+    filter.sensor_set_size = q->filter.sensor_set_size;
     filter.hour_from = r->hist_hour_from;
     filter.hour_to = r->period.hour_to;
-    c->filter = &filter;
     return q->store->ops->scan_totals(q->store, &filter, c->countries ? TT_GROUP_CC : TT_GROUP_PORT, pass_row,
                                       c);
 }
@@ -427,8 +516,9 @@ static const char *store_error(const tt_query *q, tt_status st, char *err, size_
 }
 
 /* One list (ports or countries): rankings, then the series the report draws. */
-static tt_status build_list(tt_report *r, tt_query *q, bool countries, const int32_t *hour_day, int64_t nhours,
-                            uint64_t *sensor_packets, cell_map *cells, bool *overflow, char *err, size_t errlen)
+static tt_status build_list(tt_report *r, tt_query *q, bool countries, const int32_t *hour_day,
+                            int64_t nhours, uint64_t *sensor_packets, cell_map *cells, bool *overflow,
+                            char *err, size_t errlen)
 {
     tt_counter_map cur, prev;
     tt_counter_map_init(&cur, REPORT_MAX_KEYS);
@@ -447,9 +537,28 @@ static tt_status build_list(tt_report *r, tt_query *q, bool countries, const int
     c.prev = &prev;
     c.cells = cells;
     c.sensor_packets = sensor_packets;
-    tt_status st = scan_pass(r, q, &c);
-    if (st != TT_OK) {
+    c.day = -1;
+    size_t dense = countries ? DENSE_COUNTRIES : DENSE_PORTS;
+    c.dense_cur = calloc(dense, sizeof *c.dense_cur);
+    c.dense_prev = calloc(dense, sizeof *c.dense_prev);
+    c.dense_day = calloc(dense, sizeof *c.dense_day);
+    c.touched = malloc(dense * sizeof *c.touched);
+    tt_status st = TT_OK;
+    if (c.dense_cur == NULL || c.dense_prev == NULL || c.dense_day == NULL || c.touched == NULL)
+        st = TT_ERR_NOMEM;
+    if (st == TT_OK && (st = scan_pass(r, q, &c)) != TT_OK)
         store_error(q, st, err, errlen);
+    if (st == TT_OK) {
+        flush_day(&c);
+        st = merge_dense(&c, dense);
+    }
+    free(c.dense_cur);
+    free(c.dense_prev);
+    free(c.dense_day);
+    free(c.touched);
+    if (st != TT_OK) {
+        if (err[0] == '\0')
+            snprintf(err, errlen, "%s", tt_strerror(st));
     } else if (countries) {
         r->distinct_countries = cur.n;
         st = make_ranking(r, true, &cur, &prev, &r->countries, &r->ncountries);
@@ -464,8 +573,8 @@ static tt_status build_list(tt_report *r, tt_query *q, bool countries, const int
 }
 
 /* Second pass for one list when the first one could not keep every cell. */
-static tt_status rescan_list(tt_report *r, tt_query *q, bool countries, const int32_t *hour_day, int64_t nhours,
-                             cell_map *cells, char *err, size_t errlen)
+static tt_status rescan_list(tt_report *r, tt_query *q, bool countries, const int32_t *hour_day,
+                             int64_t nhours, cell_map *cells, char *err, size_t errlen)
 {
     uint64_t keys[REPORT_MAX_CHART_SERIES + REPORT_MAX_SUBJECTS];
     size_t n = 0;
@@ -498,8 +607,8 @@ static tt_status rescan_list(tt_report *r, tt_query *q, bool countries, const in
 static int subject_cmp(const void *a, const void *b)
 {
     const subject *sa = a, *sb = b;
-    if (sa->packets != sb->packets)
-        return sa->packets > sb->packets ? -1 : 1;
+    if (sa->score != sb->score)
+        return sa->score > sb->score ? -1 : 1;
     return (sa->key > sb->key) - (sa->key < sb->key);
 }
 
@@ -527,6 +636,8 @@ static int add_reference(tt_report *r, const char *title, const char *url)
 /* Groups the detected events into one subject per port or country. */
 static tt_status build_subjects(tt_report *r, tt_query *q, char *err, size_t errlen)
 {
+    if (r->opt.max_events == 0)
+        return TT_OK;
     tt_event_options eopt;
     tt_event_options_default(&eopt);
     tt_event_list list;
@@ -558,7 +669,13 @@ static tt_status build_subjects(tt_report *r, tt_query *q, char *err, size_t err
         if (all[s].nevents < REPORT_EVENTS_PER_SUBJECT)
             all[s].events[all[s].nevents++] = *e;
         all[s].packets += e->packets;
+        if (e->ratio > all[s].max_ratio)
+            all[s].max_ratio = e->ratio;
     }
+    /* Notable = large and far above its usual level: a big but ordinary
+     * rise and a small but sudden burst both rank below a big sudden one. */
+    for (size_t s = 0; s < n; s++)
+        all[s].score = log1p((double)all[s].packets) * log1p(all[s].max_ratio);
     tt_event_list_free(&list);
     if (n > 1)
         qsort(all, n, sizeof *all, subject_cmp);
@@ -574,8 +691,8 @@ static tt_status build_subjects(tt_report *r, tt_query *q, char *err, size_t err
             continue;
         }
         char label[192];
-        port_names(q, sub->key, sub->id, sizeof sub->id, label, sizeof label, sub->service, sizeof sub->service,
-                   &sub->proto, &sub->port);
+        port_names(q, sub->key, sub->id, sizeof sub->id, label, sizeof label, sub->service,
+                   sizeof sub->service, &sub->proto, &sub->port);
         char upper[16];
         proto_upper(sub->proto, upper, sizeof upper);
         snprintf(sub->label, sizeof sub->label, "%d/%s", sub->port, upper);
@@ -613,7 +730,8 @@ static tt_status build_sensors(tt_report *r, const tt_query *q, const uint64_t *
     return TT_OK;
 }
 
-tt_status tt_report_build(tt_query *q, const tt_report_options *opt, tt_report **out, char *err, size_t errlen)
+tt_status tt_report_build(tt_query *q, const tt_report_options *opt, tt_report **out, char *err,
+                          size_t errlen)
 {
     *out = NULL;
     if (errlen)
@@ -780,7 +898,8 @@ void tt_report_free(tt_report *r)
 
 /* ------------------------------------------------------------- text */
 
-#define VARS(...) (const tt_text_var[]){__VA_ARGS__}, sizeof((const tt_text_var[]){__VA_ARGS__}) / sizeof(tt_text_var)
+#define VARS(...)                                                                                            \
+    (const tt_text_var[]){__VA_ARGS__}, sizeof((const tt_text_var[]){__VA_ARGS__}) / sizeof(tt_text_var)
 
 /* Sentences are built into fixed buffers: long enough for any template
  * filled with the longest names the report uses (cut safely otherwise). */
@@ -938,7 +1057,9 @@ static void html_escape(FILE *out, const char *s, size_t n)
 static void md_escape(FILE *out, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (strchr("\\`*_[]<>|#", s[i]) && s[i] != '\0')
+        /* '<' only starts markup before a letter, '/', '!' or '?' ("<0.1%" stays as is). */
+        bool tag = s[i] == '<' && i + 1 < n && (isalpha((unsigned char)s[i + 1]) || strchr("/!?", s[i + 1]));
+        if (tag || (s[i] != '\0' && s[i] != '<' && strchr("\\`*_[]|#", s[i])))
             fputc('\\', out);
         if (s[i] == '\n')
             fputc(' ', out);
@@ -1013,7 +1134,7 @@ typedef struct table_spec {
     const char *const *head;
     const bool *numeric;
     size_t ncols;
-    char (*cells)[192];  /* nrows * ncols */
+    char (*cells)[192]; /* nrows * ncols */
     size_t nrows;
 } table_spec;
 
@@ -1188,7 +1309,8 @@ static const char report_css[] =
     "ol.refs{list-style:none;padding-left:0}\n"
     "ol.refs li{margin:.55em 0;padding-left:2.4em;text-indent:-2.4em}\n"
     "ol.refs .url{overflow-wrap:anywhere;color:var(--muted);font-size:.9rem}\n"
-    "footer{margin-top:3em;padding-top:1em;border-top:1px solid var(--line);color:var(--muted);font-size:.85rem}\n"
+    "footer{margin-top:3em;padding-top:1em;border-top:1px solid "
+    "var(--line);color:var(--muted);font-size:.85rem}\n"
     "@media (max-width:720px){main{margin:0;padding:22px 16px;border-radius:0}"
     "h1{font-size:1.35rem}}\n"
     "@media print{@page{size:A4;margin:15mm 14mm}\n"
@@ -1198,7 +1320,8 @@ static const char report_css[] =
     "h2,h3{break-after:avoid}\n"
     "figure,.table-wrap,dl.keyfacts,tr{break-inside:avoid}\n"
     ".table-wrap{overflow:visible}\n"
-    "thead th,tbody tr:nth-child(even),dl.keyfacts div{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
+    "thead th,tbody tr:nth-child(even),dl.keyfacts "
+    "div{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
     "a{color:inherit;text-decoration:none}}\n";
 
 /* ------------------------------------------------------------ sections */
@@ -1220,11 +1343,12 @@ static const char *prev_rank_text(const tt_report *r, const ranked *row, bool ha
 static tt_status ranking_table(doc *d, const ranked *rows, size_t n, bool countries)
 {
     const tt_report *r = d->r;
-    const char *head[5] = {text(r, TT_TEXT_COL_RANK), text(r, countries ? TT_TEXT_COL_REGION : TT_TEXT_COL_PORT),
-                           text(r, TT_TEXT_COL_PACKETS), text(r, TT_TEXT_COL_SHARE),
-                           text(r, r->opt.quarter ? TT_TEXT_COL_PREV_RANK_QUARTER : TT_TEXT_COL_PREV_RANK_PERIOD)};
+    const char *head[5] = {
+        text(r, TT_TEXT_COL_RANK), text(r, countries ? TT_TEXT_COL_REGION : TT_TEXT_COL_PORT),
+        text(r, TT_TEXT_COL_PACKETS), text(r, TT_TEXT_COL_SHARE),
+        text(r, r->opt.quarter ? TT_TEXT_COL_PREV_RANK_QUARTER : TT_TEXT_COL_PREV_RANK_PERIOD)};
     static const bool numeric[5] = {true, false, true, true, false};
-    char (*cells)[192] = calloc(n * 5 + 1, sizeof *cells);
+    char(*cells)[192] = calloc(n * 5 + 1, sizeof *cells);
     if (cells == NULL)
         return TT_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -1272,7 +1396,10 @@ static void key_facts(doc *d)
         change_label[128];
     int32_t days = r->period.last_day - r->period.first_day + 1;
     range_text(r, r->period.first_day, r->period.last_day, period, sizeof period);
-    sensors_count_text(r, r->nsensors, sensors, sizeof sensors);
+    if (r->opt.lang == TT_LANG_JA)
+        sensors_count_text(r, r->nsensors, sensors, sizeof sensors);
+    else
+        snprintf(sensors, sizeof sensors, "%zu", r->nsensors);
     count_text(r->packets, packets, sizeof packets);
     count_text(days > 0 ? (r->packets + (uint64_t)days / 2) / (uint64_t)days : 0, per_day, sizeof per_day);
     if (r->prev_packets) {
@@ -1281,13 +1408,16 @@ static void key_facts(doc *d)
     } else {
         snprintf(change, sizeof change, "-");
     }
-    snprintf(ports, sizeof ports, "%zu", r->distinct_ports);
-    snprintf(countries, sizeof countries, "%zu", r->distinct_countries);
+    count_text(r->distinct_ports, ports, sizeof ports);
+    count_text(r->distinct_countries, countries, sizeof countries);
     expand(r, TT_TEXT_PORTS_COUNTRIES_VALUE, pc, sizeof pc, VARS({"ports", ports}, {"countries", countries}));
     expand(r, TT_TEXT_KEY_CHANGE, change_label, sizeof change_label, VARS({"prev_label", prev_label(r)}));
-    const char *labels[6] = {text(r, TT_TEXT_KEY_PERIOD),  text(r, TT_TEXT_KEY_SENSORS),
-                             text(r, TT_TEXT_KEY_PACKETS), text(r, TT_TEXT_KEY_PER_DAY),
-                             change_label,                 text(r, TT_TEXT_KEY_PORTS_COUNTRIES)};
+    const char *labels[6] = {text(r, TT_TEXT_KEY_PERIOD),
+                             text(r, TT_TEXT_KEY_SENSORS),
+                             text(r, TT_TEXT_KEY_PACKETS),
+                             text(r, TT_TEXT_KEY_PER_DAY),
+                             change_label,
+                             text(r, TT_TEXT_KEY_PORTS_COUNTRIES)};
     const char *values[6] = {period, sensors, packets, per_day, change, pc};
     if (d->html) {
         fputs("<dl class=\"keyfacts\">\n", d->out);
@@ -1317,12 +1447,13 @@ static tt_status sensors_table(doc *d)
     const char *head[4] = {text(r, TT_TEXT_COL_SENSOR), text(r, TT_TEXT_COL_LOCATION),
                            text(r, TT_TEXT_COL_PACKETS), text(r, TT_TEXT_COL_SHARE)};
     static const bool numeric[4] = {false, false, true, true};
-    char (*cells)[192] = calloc(r->nsensors * 4 + 1, sizeof *cells);
+    char(*cells)[192] = calloc(r->nsensors * 4 + 1, sizeof *cells);
     if (cells == NULL)
         return TT_ERR_NOMEM;
     for (size_t i = 0; i < r->nsensors; i++) {
         snprintf(cells[i * 4], sizeof cells[0], "%s", r->sensors[i].name);
-        snprintf(cells[i * 4 + 1], sizeof cells[0], "%s", r->sensors[i].location[0] ? r->sensors[i].location : "-");
+        snprintf(cells[i * 4 + 1], sizeof cells[0], "%s",
+                 r->sensors[i].location[0] ? r->sensors[i].location : "-");
         count_text(r->sensors[i].packets, cells[i * 4 + 2], sizeof cells[0]);
         tt_report_percent(share_of(r->sensors[i].packets, r->packets), cells[i * 4 + 3], sizeof cells[0]);
     }
@@ -1358,8 +1489,10 @@ static void sensor_regions(const tt_report *r, char *buf, size_t len)
 static void overview_text(doc *d)
 {
     const tt_report *r = d->r;
-    char para[PARAGRAPH] = "", sentence[SENTENCE], range[256], sensors[64], all[64], regions[1024], region[160];
+    char para[PARAGRAPH] = "", sentence[SENTENCE], range[256], span[256], sensors[64], all[64], regions[1024],
+         region[160];
     range_text(r, r->period.first_day, r->period.last_day, range, sizeof range);
+    tt_report_date_span(r->opt.lang, r->period.first_day, r->period.last_day, span, sizeof span);
     sensors_count_text(r, r->nsensors, sensors, sizeof sensors);
     sensors_count_text(r, r->all_sensors, all, sizeof all);
     sensor_regions(r, regions, sizeof regions);
@@ -1367,10 +1500,12 @@ static void overview_text(doc *d)
     if (r->region[0]) {
         region_name(r, region, sizeof region);
         expand(r, TT_TEXT_OVERVIEW_SCOPE_REGION, sentence, sizeof sentence,
-               VARS({"range", range}, {"region", region}, {"sensors", sensors}, {"all_sensors", all}));
+               VARS({"range", range}, {"span", span}, {"region", region}, {"sensors", sensors},
+                    {"all_sensors", all}));
     } else {
-        expand(r, TT_TEXT_OVERVIEW_SCOPE_ALL, sentence, sizeof sentence,
-               VARS({"range", range}, {"regions", regions[0] ? regions : "-"}, {"sensors", sensors}));
+        expand(r, regions[0] ? TT_TEXT_OVERVIEW_SCOPE_ALL : TT_TEXT_OVERVIEW_SCOPE_UNPLACED, sentence,
+               sizeof sentence,
+               VARS({"range", range}, {"span", span}, {"regions", regions}, {"sensors", sensors}));
     }
     append_sentence(r, para, sizeof para, sentence);
     doc_para(d, NULL, para);
@@ -1386,19 +1521,19 @@ static void overview_text(doc *d)
     count_text((r->packets + (uint64_t)days / 2) / (uint64_t)days, per_day, sizeof per_day);
     count_text(r->distinct_ports, ports, sizeof ports);
     count_text(r->distinct_countries, countries, sizeof countries);
-    append_sentence(r, para, sizeof para,
-                    expand(r, TT_TEXT_OVERVIEW_TOTALS, sentence, sizeof sentence,
-                           VARS({"packets", packets}, {"per_day", per_day}, {"ports", ports},
-                                {"countries", countries})));
+    append_sentence(
+        r, para, sizeof para,
+        expand(r, TT_TEXT_OVERVIEW_TOTALS, sentence, sizeof sentence,
+               VARS({"packets", packets}, {"per_day", per_day}, {"ports", ports}, {"countries", countries})));
     if (r->prev_packets) {
         count_text(r->prev_packets, prev_packets, sizeof prev_packets);
         double pct = 100.0 * ((double)r->packets - (double)r->prev_packets) / (double)r->prev_packets;
         tt_report_percent(fabs(pct), change, sizeof change);
-        append_sentence(r, para, sizeof para,
-                        expand(r, pct >= 0 ? TT_TEXT_OVERVIEW_CHANGE_UP : TT_TEXT_OVERVIEW_CHANGE_DOWN, sentence,
-                               sizeof sentence,
-                               VARS({"prev_label", prev_label(r)}, {"prev_packets", prev_packets},
-                                    {"change", change})));
+        append_sentence(
+            r, para, sizeof para,
+            expand(r, pct >= 0 ? TT_TEXT_OVERVIEW_CHANGE_UP : TT_TEXT_OVERVIEW_CHANGE_DOWN, sentence,
+                   sizeof sentence,
+                   VARS({"prev_label", prev_label(r)}, {"prev_packets", prev_packets}, {"change", change})));
     } else {
         append_sentence(r, para, sizeof para,
                         expand(r, TT_TEXT_OVERVIEW_NO_PREVIOUS, sentence, sizeof sentence,
@@ -1420,11 +1555,11 @@ static void overview_summary(doc *d)
     bool has_prev = r->prev_packets > 0;
     if (has_prev) {
         tt_text_id id = top->prev_rank == 1 ? TT_TEXT_SUMMARY_TOP_SAME
-                        : top->prev_rank  ? TT_TEXT_SUMMARY_TOP_CHANGED
-                                          : TT_TEXT_SUMMARY_TOP_NEW;
+                        : top->prev_rank    ? TT_TEXT_SUMMARY_TOP_CHANGED
+                                            : TT_TEXT_SUMMARY_TOP_NEW;
         tt_report_ordinal(r->opt.lang, top->prev_rank, rank, sizeof rank);
         expand(r, id, sentence, sizeof sentence,
-               VARS({"this_period", this_label(r)}, {"prev_label", prev_label(r)}, {"port", top->label},
+               VARS({"this_period", this_label(r)}, {"prev_label", prev_label(r)}, {"port", top->prose},
                     {"prev_rank", rank}, {"n", n}));
         capitalize(sentence);
         append_sentence(r, para, sizeof para, sentence);
@@ -1432,12 +1567,13 @@ static void overview_summary(doc *d)
         size_t k = 0;
         for (size_t i = 1; i < r->nports; i++)
             if (r->ports[i].prev_rank == 0)
-                items[k++] = r->ports[i].label;
+                items[k++] = r->ports[i].prose;
         if (k) {
             char list[SENTENCE];
             join(r, items, k, list, sizeof list);
             expand(r, TT_TEXT_SUMMARY_NEW_ENTRIES, sentence, sizeof sentence,
-                   VARS({"prev_label", prev_label(r)}, {"ports", list}, {"n", n}, {"this_period", this_label(r)}));
+                   VARS({"prev_label", prev_label(r)}, {"ports", list}, {"n", n},
+                        {"this_period", this_label(r)}));
             capitalize(sentence);
             append_sentence(r, para, sizeof para, sentence);
         }
@@ -1448,8 +1584,9 @@ static void overview_summary(doc *d)
             items[s] = r->subjects[s].label;
         char list[SENTENCE];
         join(r, items, r->nsubjects, list, sizeof list);
-        append_sentence(r, para, sizeof para,
-                        expand(r, TT_TEXT_SUMMARY_EVENTS, sentence, sizeof sentence, VARS({"subjects", list})));
+        append_sentence(
+            r, para, sizeof para,
+            expand(r, TT_TEXT_SUMMARY_EVENTS, sentence, sizeof sentence, VARS({"subjects", list})));
         append_sentence(r, para, sizeof para, text(r, TT_TEXT_SUMMARY_OTHERWISE));
     } else {
         append_sentence(r, para, sizeof para, text(r, TT_TEXT_SUMMARY_NO_EVENTS));
@@ -1478,8 +1615,9 @@ static tt_status write_overview(doc *d)
     if (r->chart_ports) {
         snprintf(fig, sizeof fig, "%d", d->figures + 1);
         snprintf(k, sizeof k, "%zu", r->chart_ports);
-        doc_para(d, NULL,
-                 expand(r, TT_TEXT_PORTS_FIGURE_INTRO, sentence, sizeof sentence, VARS({"fig", fig}, {"k", k})));
+        doc_para(
+            d, NULL,
+            expand(r, TT_TEXT_PORTS_FIGURE_INTRO, sentence, sizeof sentence, VARS({"fig", fig}, {"k", k})));
         ranking_chart(d, r->ports, r->chart_ports,
                       expand(r, TT_TEXT_PORTS_FIGURE_CAPTION, caption, sizeof caption, VARS({"k", k})));
     }
@@ -1494,7 +1632,8 @@ static tt_status write_overview(doc *d)
         snprintf(fig, sizeof fig, "%d", d->figures + 1);
         snprintf(k, sizeof k, "%zu", r->chart_countries);
         doc_para(d, NULL,
-                 expand(r, TT_TEXT_COUNTRIES_FIGURE_INTRO, sentence, sizeof sentence, VARS({"fig", fig}, {"k", k})));
+                 expand(r, TT_TEXT_COUNTRIES_FIGURE_INTRO, sentence, sizeof sentence,
+                        VARS({"fig", fig}, {"k", k})));
         ranking_chart(d, r->countries, r->chart_countries,
                       expand(r, TT_TEXT_COUNTRIES_FIGURE_CAPTION, caption, sizeof caption, VARS({"k", k})));
     }
@@ -1522,26 +1661,16 @@ static void subject_heading(const tt_report *r, const subject *s, char *buf, siz
                 break;
             }
     char list[512], category[256] = "";
-    buf[0] = '\0';
-    list[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            append(list, sizeof list, r->opt.lang == TT_LANG_JA ? "と" : " and ");
-        append(list, sizeof list, kinds[i]);
-    }
-    char upper[512];
-    snprintf(upper, sizeof upper, "%s", list);
-    capitalize(upper);
+    join(r, kinds, n, list, sizeof list);
     if (s->by_country) {
-        expand(r, TT_TEXT_EVENT_HEADING_COUNTRY, buf, len,
-               VARS({"country", s->label}, {"kinds", list}, {"Kinds", upper}));
+        expand(r, TT_TEXT_EVENT_HEADING_COUNTRY, buf, len, VARS({"country", s->label}, {"kinds", list}));
         return;
     }
     if (s->category)
         expand(r, TT_TEXT_CATEGORY_SUFFIX, category, sizeof category,
                VARS({"category", tt_report_category_name(r->opt.lang, s->category)}));
     expand(r, TT_TEXT_EVENT_HEADING, buf, len,
-           VARS({"port", s->label}, {"kinds", list}, {"Kinds", upper}, {"category", category}));
+           VARS({"port", s->label}, {"kinds", list}, {"category", category}));
 }
 
 static const char *subject_phrase(const tt_report *r, const subject *s, char *buf, size_t len)
@@ -1577,220 +1706,239 @@ static void country_shares(const tt_report *r, const tt_event_share *shares, siz
         country_label(r, shares[i].key, name, sizeof name);
         prose_country(r, shares[i].key, name, prose, sizeof prose);
         tt_report_percent(100.0 * shares[i].share, pct, sizeof pct);
-        if (r->opt.lang == TT_LANG_JA)
-            snprintf(texts[k], sizeof texts[k], "%s（%s）", prose, pct);
-        else
-            snprintf(texts[k], sizeof texts[k], "%s %s", prose, pct);
+        snprintf(texts[k], sizeof texts[k], r->opt.lang == TT_LANG_JA ? "%s（%s）" : "%s (%s)", prose, pct);
         items[k] = texts[k];
         k++;
     }
     join(r, items, k, buf, len);
 }
 
-static void event_paragraphs(doc *d, const subject *s, const tt_event *e)
+/* What a subject's section has said already, so later episodes do not repeat it. */
+typedef struct said_state {
+    char sources[REPORT_EVENTS_PER_SUBJECT][48]; /* dominant sources whose history was told */
+    size_t nsources;
+    bool all_sensors;
+} said_state;
+
+static void port_list(const tt_report *r, const tt_event_share *shares, size_t n, bool with_share, char *buf,
+                      size_t len)
 {
-    const tt_report *r = d->r;
-    char para[PARAGRAPH] = "", sentence[SENTENCE], phrase[256], Phrase[256], range[256], start[64], peak[64],
-        peak_packets[32], baseline[32], ratio[32], packets[32], rank[16];
+    const char *items[TT_EVENT_TOP];
+    char texts[TT_EVENT_TOP][96];
+    for (size_t i = 0; i < n && i < TT_EVENT_TOP; i++) {
+        int32_t port;
+        uint8_t proto;
+        char upper[16], pct[16], name[48];
+        if (tt_parse_port_key(shares[i].key, &port, &proto)) {
+            proto_upper(proto, upper, sizeof upper);
+            snprintf(name, sizeof name, "%d/%s", port, upper);
+        } else {
+            snprintf(name, sizeof name, "%s", shares[i].key);
+        }
+        tt_report_percent(100.0 * shares[i].share, pct, sizeof pct);
+        if (with_share)
+            snprintf(texts[i], sizeof texts[i], r->opt.lang == TT_LANG_JA ? "%s（%s）" : "%s (%s)", name,
+                     pct);
+        else
+            snprintf(texts[i], sizeof texts[i], "%s", name);
+        items[i] = texts[i];
+    }
+    join(r, items, n < TT_EVENT_TOP ? n : TT_EVENT_TOP, buf, len);
+}
+
+/* What happened and when. */
+static void event_what(const tt_report *r, const subject *s, const tt_event *e, char *para, size_t len)
+{
+    char sentence[SENTENCE], phrase[256], Phrase[256], range[256], span[256], start[64], peak[64],
+        peak_packets[48], baseline[32], ratio[32], packets[32], rank[16];
     subject_phrase(r, s, phrase, sizeof phrase);
     snprintf(Phrase, sizeof Phrase, "%s", phrase);
     capitalize(Phrase);
     range_text(r, e->start, e->end, range, sizeof range);
+    tt_report_date_span(r->opt.lang, e->start, e->end, span, sizeof span);
     date_text(r, e->start, start, sizeof start);
     date_text(r, e->peak, peak, sizeof peak);
     int32_t peak_index = e->peak - r->hist_first;
-    double peak_value = peak_index >= 0 && peak_index < r->hist_days ? s->history[peak_index]
-                                                                      : e->baseline * e->ratio;
+    double peak_value =
+        peak_index >= 0 && peak_index < r->hist_days ? s->history[peak_index] : e->baseline * e->ratio;
     count_text((uint64_t)llround(peak_value), peak_packets, sizeof peak_packets);
     if (r->opt.lang == TT_LANG_EN)
         append(peak_packets, sizeof peak_packets, " packets");
     count_text((uint64_t)llround(e->baseline), baseline, sizeof baseline);
     snprintf(ratio, sizeof ratio, e->ratio >= 10 ? "%.0f" : "%.1f", e->ratio);
     count_text(e->packets, packets, sizeof packets);
+    /* Below one packet a day the ratio says nothing: "from almost nothing". */
+    bool from_nothing = e->baseline < 1;
+    tt_text_id id;
     switch (e->kind) {
-    case TT_EVENT_BURST:
-        expand(r, TT_TEXT_EVENT_BURST, sentence, sizeof sentence,
-               VARS({"range", range}, {"subject", phrase}, {"peak", peak}, {"peak_packets", peak_packets},
-                    {"baseline", baseline}, {"ratio", ratio}, {"packets", packets}));
-        break;
-    case TT_EVENT_RISE:
-        expand(r, TT_TEXT_EVENT_RISE, sentence, sizeof sentence,
-               VARS({"start", start}, {"range", range}, {"subject", phrase}, {"peak", peak},
-                    {"peak_packets", peak_packets}, {"baseline", baseline}, {"ratio", ratio},
-                    {"packets", packets}));
-        break;
+    case TT_EVENT_BURST: id = from_nothing ? TT_TEXT_EVENT_BURST_FROM_NOTHING : TT_TEXT_EVENT_BURST; break;
+    case TT_EVENT_RISE: id = from_nothing ? TT_TEXT_EVENT_RISE_FROM_NOTHING : TT_TEXT_EVENT_RISE; break;
     default: {
         int current = subject_rank(r, s);
         if (current == 0)
             current = e->rank;
         snprintf(rank, sizeof rank, "%d", current);
-        expand(r, current ? TT_TEXT_EVENT_RANK_JUMP : TT_TEXT_EVENT_RANK_JUMP_OUT, sentence, sizeof sentence,
-               VARS({"subject", phrase}, {"Subject", Phrase}, {"prev_label", prev_label(r)}, {"rank", rank},
-                    {"range", range}, {"packets", packets}));
+        id = current ? TT_TEXT_EVENT_RANK_JUMP : TT_TEXT_EVENT_RANK_JUMP_OUT;
         break;
     }
     }
+    expand(r, id, sentence, sizeof sentence,
+           VARS({"range", range}, {"span", span}, {"start", start}, {"subject", phrase}, {"Subject", Phrase},
+                {"peak", peak}, {"peak_packets", peak_packets}, {"baseline", baseline}, {"ratio", ratio},
+                {"packets", packets}, {"prev_label", prev_label(r)}, {"rank", rank}));
     capitalize(sentence);
-    append_sentence(r, para, sizeof para, sentence);
+    append_sentence(r, para, len, sentence);
+}
 
-    /* From where. */
+/* From where and by whom. */
+static void event_who(const tt_report *r, const subject *s, const tt_event *e, said_state *said, char *para,
+                      size_t len)
+{
+    char sentence[SENTENCE], list[SENTENCE], name[160], prose[192], pct[16];
     if (!s->by_country && e->ntop_countries) {
-        char list[SENTENCE], name[160], prose[192], pct[16];
         const tt_event_share *top = &e->top_countries[0];
+        country_label(r, top->key, name, sizeof name);
+        prose_country(r, top->key, name, prose, sizeof prose);
         if (e->ntop_countries == 1 || top->share >= 0.995) {
-            country_label(r, top->key, name, sizeof name);
-            expand(r, TT_TEXT_EVENT_COUNTRIES_ONLY, sentence, sizeof sentence,
-                   VARS({"country", prose_country(r, top->key, name, prose, sizeof prose)}));
+            expand(r, TT_TEXT_EVENT_COUNTRIES_ONLY, sentence, sizeof sentence, VARS({"country", prose}));
         } else if (top->share >= 0.5) {
-            country_label(r, top->key, name, sizeof name);
             country_shares(r, e->top_countries, e->ntop_countries, 1, list, sizeof list);
             tt_report_percent(100.0 * top->share, pct, sizeof pct);
             expand(r, TT_TEXT_EVENT_COUNTRIES_MAIN, sentence, sizeof sentence,
-                   VARS({"country", prose_country(r, top->key, name, prose, sizeof prose)}, {"share", pct},
-                        {"list", list}));
+                   VARS({"country", prose}, {"share", pct}, {"list", list}));
         } else {
             country_shares(r, e->top_countries, e->ntop_countries, 0, list, sizeof list);
             expand(r, TT_TEXT_EVENT_COUNTRIES, sentence, sizeof sentence, VARS({"list", list}));
         }
-        append_sentence(r, para, sizeof para, sentence);
+        append_sentence(r, para, len, sentence);
     }
-
-    /* Where a country's packets went. */
     if (s->by_country && e->ntop_ports) {
-        const char *items[TT_EVENT_TOP];
-        char texts[TT_EVENT_TOP][96], list[SENTENCE];
-        for (size_t i = 0; i < e->ntop_ports; i++) {
-            int32_t port;
-            uint8_t proto;
-            char upper[16], pct[16];
-            tt_report_percent(100.0 * e->top_ports[i].share, pct, sizeof pct);
-            if (tt_parse_port_key(e->top_ports[i].key, &port, &proto)) {
-                proto_upper(proto, upper, sizeof upper);
-                snprintf(texts[i], sizeof texts[i], r->opt.lang == TT_LANG_JA ? "%d/%s（%s）" : "%d/%s (%s)", port,
-                         upper, pct);
-            } else {
-                snprintf(texts[i], sizeof texts[i], "%s", e->top_ports[i].key);
-            }
-            items[i] = texts[i];
-        }
-        join(r, items, e->ntop_ports, list, sizeof list);
-        append_sentence(r, para, sizeof para,
+        port_list(r, e->top_ports, e->ntop_ports, true, list, sizeof list);
+        append_sentence(r, para, len,
                         expand(r, TT_TEXT_EVENT_TOP_PORTS, sentence, sizeof sentence, VARS({"list", list})));
     }
-
-    /* By whom. */
-    if (e->ntop_sources) {
-        char pct[16], list[SENTENCE];
-        if (e->single_source) {
-            char name[160] = "", prose[192];
-            const char *cc = e->cc[0] ? e->cc : "ZZ";
-            country_label(r, cc, name, sizeof name);
-            tt_report_percent(100.0 * e->top_sources[0].share, pct, sizeof pct);
-            append_sentence(r, para, sizeof para,
-                            expand(r, TT_TEXT_EVENT_SINGLE_SOURCE, sentence, sizeof sentence,
-                                   VARS({"ip", e->top_sources[0].key},
-                                        {"country", prose_country(r, cc, name, prose, sizeof prose)},
-                                        {"share", pct})));
-            if (e->nhistory) {
-                const char *items[TT_EVENT_TOP];
-                char ports[TT_EVENT_TOP][48];
-                for (size_t h = 0; h < e->nhistory; h++) {
-                    int32_t port;
-                    uint8_t proto;
-                    char upper[16];
-                    if (tt_parse_port_key(e->history[h].key, &port, &proto)) {
-                        proto_upper(proto, upper, sizeof upper);
-                        snprintf(ports[h], sizeof ports[h], "%d/%s", port, upper);
-                    } else {
-                        snprintf(ports[h], sizeof ports[h], "%s", e->history[h].key);
-                    }
-                    items[h] = ports[h];
-                }
-                join(r, items, e->nhistory, list, sizeof list);
-                append_sentence(r, para, sizeof para,
-                                expand(r, TT_TEXT_EVENT_HISTORY, sentence, sizeof sentence, VARS({"ports", list})));
-                if (s->history_category)
-                    append_sentence(
-                        r, para, sizeof para,
-                        expand(r, TT_TEXT_EVENT_HISTORY_CATEGORY, sentence, sizeof sentence,
-                               VARS({"category", tt_report_category_name(r->opt.lang, s->history_category)})));
-            }
-        } else {
-            const char *items[3];
-            char texts[3][96];
-            size_t k = 0;
-            for (size_t i = 0; i < e->ntop_sources && k < 3; i++, k++) {
-                tt_report_percent(100.0 * e->top_sources[i].share, pct, sizeof pct);
-                if (r->opt.lang == TT_LANG_JA)
-                    snprintf(texts[k], sizeof texts[k], "%s（%s）", e->top_sources[i].key, pct);
-                else
-                    snprintf(texts[k], sizeof texts[k], "%s (%s)", e->top_sources[i].key, pct);
-                items[k] = texts[k];
-            }
-            join(r, items, k, list, sizeof list);
-            append_sentence(r, para, sizeof para,
-                            expand(r, TT_TEXT_EVENT_TOP_SOURCES, sentence, sizeof sentence, VARS({"list", list})));
+    if (e->ntop_sources == 0)
+        return;
+    if (!e->single_source) {
+        const char *items[3];
+        char texts[3][96];
+        size_t k = 0;
+        for (; k < e->ntop_sources && k < 3; k++) {
+            tt_report_percent(100.0 * e->top_sources[k].share, pct, sizeof pct);
+            snprintf(texts[k], sizeof texts[k], r->opt.lang == TT_LANG_JA ? "%s（%s）" : "%s (%s)",
+                     e->top_sources[k].key, pct);
+            items[k] = texts[k];
         }
+        join(r, items, k, list, sizeof list);
+        append_sentence(
+            r, para, len,
+            expand(r, TT_TEXT_EVENT_TOP_SOURCES, sentence, sizeof sentence, VARS({"list", list})));
+        return;
     }
-    doc_para(d, NULL, para);
+    /* One dominant source: its share, and once per section its history. */
+    const char *cc = e->cc[0] ? e->cc : "ZZ";
+    country_label(r, cc, name, sizeof name);
+    tt_report_percent(100.0 * e->top_sources[0].share, pct, sizeof pct);
+    append_sentence(
+        r, para, len,
+        expand(r, TT_TEXT_EVENT_SINGLE_SOURCE, sentence, sizeof sentence,
+               VARS({"ip", e->top_sources[0].key},
+                    {"country", prose_country(r, cc, name, prose, sizeof prose)}, {"share", pct})));
+    for (size_t i = 0; i < said->nsources; i++)
+        if (strcmp(said->sources[i], e->top_sources[0].key) == 0)
+            return;
+    if (said->nsources < REPORT_EVENTS_PER_SUBJECT)
+        snprintf(said->sources[said->nsources++], sizeof said->sources[0], "%s", e->top_sources[0].key);
+    if (e->nhistory == 0)
+        return;
+    port_list(r, e->history, e->nhistory, false, list, sizeof list);
+    /* The detector says whether the other ports came before, after or around the event. */
+    tt_text_id history = strncmp(e->history_summary, "later", 5) == 0  ? TT_TEXT_EVENT_HISTORY_LATER
+                         : strncmp(e->history_summary, "also", 4) == 0 ? TT_TEXT_EVENT_HISTORY_ALSO
+                                                                       : TT_TEXT_EVENT_HISTORY;
+    append_sentence(r, para, len, expand(r, history, sentence, sizeof sentence, VARS({"ports", list})));
+    if (s->history_category)
+        append_sentence(
+            r, para, len,
+            expand(r, TT_TEXT_EVENT_HISTORY_CATEGORY, sentence, sizeof sentence,
+                   VARS({"category", tt_report_category_name(r->opt.lang, s->history_category)})));
+}
 
-    para[0] = '\0';
+/* Unique sources, sensors and tools. */
+static void event_how(const tt_report *r, const tt_event *e, said_state *said, char *para, size_t len)
+{
+    char sentence[SENTENCE];
     if (e->sources_before || e->sources_during) {
         char before[32], during[32];
         count_text(e->sources_before, before, sizeof before);
         count_text(e->sources_during, during, sizeof during);
         bool grew = (double)e->sources_during > 1.5 * (double)e->sources_before && e->sources_during >= 10;
-        append_sentence(r, para, sizeof para,
+        append_sentence(r, para, len,
                         expand(r, grew ? TT_TEXT_EVENT_SOURCES_GROWTH : TT_TEXT_EVENT_SOURCES_SAME, sentence,
                                sizeof sentence, VARS({"before", before}, {"during", during})));
     }
-    if (e->sensors[0]) {
-        if (strcmp(e->sensors, "all") == 0) {
-            append_sentence(r, para, sizeof para, text(r, TT_TEXT_EVENT_SENSORS_ALL));
-        } else {
-            char list[512] = "";
-            const char *p = e->sensors;
-            while (*p) {
-                size_t n = strcspn(p, ", ");
-                if (n) {
-                    if (list[0])
-                        append(list, sizeof list, r->opt.lang == TT_LANG_JA ? "、" : ", ");
-                    char name[128];
-                    snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name - 1 ? n : sizeof name - 1), p);
-                    append(list, sizeof list, name);
-                }
-                p += n;
-                while (*p == ',' || *p == ' ')
-                    p++;
+    if (strcmp(e->sensors, "all") == 0) {
+        if (!said->all_sensors)
+            append_sentence(r, para, len, text(r, TT_TEXT_EVENT_SENSORS_ALL));
+        said->all_sensors = true;
+    } else if (e->sensors[0]) {
+        char list[512] = "";
+        for (const char *p = e->sensors; *p;) {
+            size_t n = strcspn(p, ", ");
+            if (n) {
+                char name[128];
+                snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name - 1 ? n : sizeof name - 1), p);
+                if (list[0])
+                    append(list, sizeof list, r->opt.lang == TT_LANG_JA ? "、" : ", ");
+                append(list, sizeof list, name);
             }
-            append_sentence(r, para, sizeof para,
-                            expand(r, TT_TEXT_EVENT_SENSORS_SOME, sentence, sizeof sentence, VARS({"sensors", list})));
+            p += n;
+            while (*p == ',' || *p == ' ')
+                p++;
         }
+        append_sentence(
+            r, para, len,
+            expand(r, TT_TEXT_EVENT_SENSORS_SOME, sentence, sizeof sentence, VARS({"sensors", list})));
     }
-    if (e->ntools) {
-        const char *items[TT_EVENT_TOP];
-        char texts[TT_EVENT_TOP][160];
-        size_t k = 0;
-        for (size_t i = 0; i < e->ntools; i++) {
-            const char *name = tt_report_tool_name(r->opt.lang, e->tools[i].key);
-            if (name == NULL || e->tools[i].share < 0.05)
-                continue;
-            char pct[16];
-            tt_report_percent(100.0 * e->tools[i].share, pct, sizeof pct);
-            if (r->opt.lang == TT_LANG_JA)
-                snprintf(texts[k], sizeof texts[k], "%s（%s）", name, pct);
-            else
-                snprintf(texts[k], sizeof texts[k], "%s (%s)", name, pct);
-            items[k] = texts[k];
-            k++;
-        }
-        if (k) {
-            char list[SENTENCE];
-            join(r, items, k, list, sizeof list);
-            append_sentence(r, para, sizeof para,
-                            expand(r, TT_TEXT_EVENT_TOOLS, sentence, sizeof sentence, VARS({"tools", list})));
-        }
+    /* Tools: "mostly" when they explain most packets, "some" for a tenth or more. */
+    const char *items[TT_EVENT_TOP];
+    char texts[TT_EVENT_TOP][160];
+    size_t k = 0;
+    double total = 0;
+    for (size_t i = 0; i < e->ntools; i++) {
+        const char *name = tt_report_tool_name(r->opt.lang, e->tools[i].key);
+        if (name == NULL || e->tools[i].share < 0.1)
+            continue;
+        char pct[16];
+        tt_report_percent(100.0 * e->tools[i].share, pct, sizeof pct);
+        snprintf(texts[k], sizeof texts[k], r->opt.lang == TT_LANG_JA ? "%s（%s）" : "%s (%s)", name, pct);
+        items[k] = texts[k];
+        k++;
+        total += e->tools[i].share;
     }
+    if (k) {
+        char list[SENTENCE];
+        join(r, items, k, list, sizeof list);
+        append_sentence(r, para, len,
+                        expand(r, total >= 0.5 ? TT_TEXT_EVENT_TOOLS : TT_TEXT_EVENT_TOOLS_SOME, sentence,
+                               sizeof sentence, VARS({"tools", list})));
+    }
+}
+
+static void event_paragraphs(doc *d, const subject *s, const tt_event *e, said_state *said)
+{
+    const tt_report *r = d->r;
+    char para[PARAGRAPH] = "";
+    event_what(r, s, e, para, sizeof para);
+    /* A rank jump spans the period: its other episodes tell who and how. */
+    if (e->kind == TT_EVENT_RANK_JUMP && s->nevents > 1) {
+        doc_para(d, NULL, para);
+        return;
+    }
+    event_who(r, s, e, said, para, sizeof para);
+    doc_para(d, NULL, para);
+    para[0] = '\0';
+    event_how(r, e, said, para, sizeof para);
     doc_para(d, NULL, para);
 }
 
@@ -1799,8 +1947,9 @@ static void kb_list(doc *d, const subject *s)
     const tt_report *r = d->r;
     char sentence[SENTENCE];
     if (s->service[0])
-        doc_para(d, NULL,
-                 expand(r, TT_TEXT_EVENT_IANA_NAME, sentence, sizeof sentence, VARS({"service", s->service})));
+        doc_para(
+            d, NULL,
+            expand(r, TT_TEXT_EVENT_IANA_NAME, sentence, sizeof sentence, VARS({"service", s->service})));
     else
         doc_para(d, NULL, text(r, TT_TEXT_EVENT_IANA_NONE));
     if (s->nkb == 0) {
@@ -1826,8 +1975,8 @@ static void kb_list(doc *d, const subject *s)
                 snprintf(date, sizeof date, "%s", e->date);
             if (r->opt.lang == TT_LANG_EN)
                 append(line, sizeof line, " ");
-            append(line, sizeof line, expand(r, TT_TEXT_EVENT_KB_LATER, sentence, sizeof sentence,
-                                             VARS({"date", date})));
+            append(line, sizeof line,
+                   expand(r, TT_TEXT_EVENT_KB_LATER, sentence, sizeof sentence, VARS({"date", date})));
         }
         const struct {
             tt_text_id id;
@@ -1841,7 +1990,8 @@ static void kb_list(doc *d, const subject *s)
                 continue;
             if (meta[0])
                 append(meta, sizeof meta, r->opt.lang == TT_LANG_JA ? "　" : "; ");
-            append(meta, sizeof meta, expand(r, fields[f].id, sentence, sizeof sentence, VARS({"value", fields[f].value})));
+            append(meta, sizeof meta,
+                   expand(r, fields[f].id, sentence, sizeof sentence, VARS({"value", fields[f].value})));
         }
         if (d->html) {
             fputs("<li>", d->out);
@@ -1876,7 +2026,8 @@ static void subject_figure(doc *d, const subject *s)
     doc_para(d, NULL,
              expand(r, TT_TEXT_EVENT_FIGURE_INTRO, sentence, sizeof sentence,
                     VARS({"from", from}, {"subject", phrase}, {"fig", fig})));
-    expand(r, TT_TEXT_EVENT_FIGURE_CAPTION, caption, sizeof caption, VARS({"subject", phrase}, {"range", range}));
+    expand(r, TT_TEXT_EVENT_FIGURE_CAPTION, caption, sizeof caption,
+           VARS({"subject", phrase}, {"range", range}));
     tt_svg_band bands[REPORT_EVENTS_PER_SUBJECT];
     size_t nbands = 0;
     for (size_t e = 0; e < s->nevents; e++) {
@@ -1914,8 +2065,10 @@ static tt_status write_events(doc *d)
         snprintf(number, sizeof number, "2.%zu", i + 1);
         snprintf(anchor, sizeof anchor, "event-%zu", i + 1);
         doc_heading(d, 3, anchor, number, heading);
+        said_state said;
+        memset(&said, 0, sizeof said);
         for (size_t e = 0; e < s->nevents; e++)
-            event_paragraphs(d, s, &s->events[e]);
+            event_paragraphs(d, s, &s->events[e], &said);
         if (!s->by_country)
             kb_list(d, s);
         subject_figure(d, s);
@@ -1983,7 +2136,8 @@ static void report_title(const tt_report *r, char *title, size_t len, char *subt
     expand(r, TT_TEXT_TITLE, title, len, VARS({"period", period}));
     range_text(r, r->period.first_day, r->period.last_day, range, sizeof range);
     if (r->region[0])
-        expand(r, TT_TEXT_SCOPE_REGION, scope, sizeof scope, VARS({"region", region_name(r, region, sizeof region)}));
+        expand(r, TT_TEXT_SCOPE_REGION, scope, sizeof scope,
+               VARS({"region", region_name(r, region, sizeof region)}));
     else
         snprintf(scope, sizeof scope, "%s", text(r, TT_TEXT_SCOPE_ALL));
     expand(r, TT_TEXT_SUBTITLE, subtitle, sublen, VARS({"range", range}, {"tz", r->tz}, {"scope", scope}));
@@ -1996,13 +2150,15 @@ static tt_status write_document(const tt_report *r, FILE *out, bool html, char *
     report_title(r, title, sizeof title, subtitle, sizeof subtitle);
     expand(r, TT_TEXT_FOOTER, footer, sizeof footer, VARS({"version", TEITEN_VERSION}));
     if (html) {
-        fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<meta name=\"generator\" content=\"teiten %s\">\n<title>",
+        fprintf(out,
+                "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                "<meta name=\"generator\" content=\"teiten %s\">\n<title>",
                 r->opt.lang == TT_LANG_JA ? "ja" : "en", TEITEN_VERSION);
         doc_text(&d, title);
-        fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n<header class=\"head\">\n"
-                     "<p class=\"kicker\">teiten · Internet telescope</p>\n<h1>",
+        fprintf(out,
+                "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n<header class=\"head\">\n"
+                "<p class=\"kicker\">teiten · Internet telescope</p>\n<h1>",
                 report_css);
         doc_text(&d, title);
         fputs("</h1>\n<p class=\"subtitle\">", out);
@@ -2082,7 +2238,8 @@ static void json_ranking(const tt_report *r, FILE *out, const ranked *rows, size
             fputs(", \"label\": ", out);
             tt_json_string(out, row->label);
         }
-        fprintf(out, ", \"packets\": %llu, \"share\": %.4f, \"prev_rank\": ", (unsigned long long)row->packets,
+        fprintf(out,
+                ", \"packets\": %llu, \"share\": %.4f, \"prev_rank\": ", (unsigned long long)row->packets,
                 share_of(row->packets, r->packets) / 100.0);
         if (row->prev_rank && r->prev_packets)
             fprintf(out, "%d", row->prev_rank);
@@ -2122,7 +2279,8 @@ static void json_shares(FILE *out, const char *key_name, const tt_event_share *s
     for (size_t i = 0; i < n; i++) {
         fprintf(out, "%s{\"%s\": ", i ? ", " : "", key_name);
         tt_json_string(out, shares[i].key);
-        fprintf(out, ", \"share\": %.4f, \"packets\": %llu}", shares[i].share, (unsigned long long)shares[i].packets);
+        fprintf(out, ", \"share\": %.4f, \"packets\": %llu}", shares[i].share,
+                (unsigned long long)shares[i].packets);
     }
     fputc(']', out);
 }
@@ -2139,8 +2297,8 @@ static void json_event(const tt_report *r, FILE *out, const subject *s, const tt
     json_date(out, e->peak);
     int32_t peak_index = e->peak - r->hist_first;
     double peak_value = peak_index >= 0 && peak_index < r->hist_days ? s->history[peak_index] : 0;
-    fprintf(out, ", \"peak_packets\": %.0f, \"packets\": %llu, \"baseline\": %.2f, \"ratio\": %.2f", peak_value,
-            (unsigned long long)e->packets, e->baseline, e->ratio);
+    fprintf(out, ", \"peak_packets\": %.0f, \"packets\": %llu, \"baseline\": %.2f, \"ratio\": %.2f",
+            peak_value, (unsigned long long)e->packets, e->baseline, e->ratio);
     fputs(",\n         \"top_countries\": ", out);
     json_shares(out, "cc", e->top_countries, e->ntop_countries);
     if (e->kind == TT_EVENT_RANK_JUMP)
@@ -2151,7 +2309,9 @@ static void json_event(const tt_report *r, FILE *out, const subject *s, const tt
     }
     fputs(",\n         \"top_sources\": ", out);
     json_shares(out, "ip", e->top_sources, e->ntop_sources);
-    fprintf(out, ",\n         \"single_source\": %s, \"sources_before\": %llu, \"sources_during\": %llu, \"sensors\": ",
+    fprintf(out,
+            ",\n         \"single_source\": %s, \"sources_before\": %llu, \"sources_during\": %llu, "
+            "\"sensors\": ",
             e->single_source ? "true" : "false", (unsigned long long)e->sources_before,
             (unsigned long long)e->sources_during);
     tt_json_string(out, e->sensors);
@@ -2195,7 +2355,8 @@ static tt_status write_json(const tt_report *r, FILE *out)
     json_date(out, r->prev.first_day);
     fputs(", \"to\": ", out);
     json_date(out, r->prev.last_day);
-    fprintf(out, ", \"days\": %d, \"packets\": %llu},\n \"region\": ", r->prev.last_day - r->prev.first_day + 1,
+    fprintf(out,
+            ", \"days\": %d, \"packets\": %llu},\n \"region\": ", r->prev.last_day - r->prev.first_day + 1,
             (unsigned long long)r->prev_packets);
     if (r->region[0])
         tt_json_string(out, r->region);
@@ -2213,8 +2374,9 @@ static tt_status write_json(const tt_report *r, FILE *out)
     }
     fprintf(out, "%s],\n \"sensors_in_store\": %zu,\n", r->nsensors ? "\n  " : "", r->all_sensors);
     int32_t days = r->period.last_day - r->period.first_day + 1;
-    fprintf(out, " \"totals\": {\"packets\": %llu, \"bytes\": %llu, \"per_day\": %.1f, \"ports\": %zu, "
-                 "\"countries\": %zu, \"previous_packets\": %llu, \"change\": ",
+    fprintf(out,
+            " \"totals\": {\"packets\": %llu, \"bytes\": %llu, \"per_day\": %.1f, \"ports\": %zu, "
+            "\"countries\": %zu, \"previous_packets\": %llu, \"change\": ",
             (unsigned long long)r->packets, (unsigned long long)r->bytes,
             days > 0 ? (double)r->packets / days : 0.0, r->distinct_ports, r->distinct_countries,
             (unsigned long long)r->prev_packets);
@@ -2288,9 +2450,9 @@ tt_status tt_report_write(const tt_report *r, FILE *out, char *err, size_t errle
 {
     if (errlen)
         err[0] = '\0';
-    tt_status st = r->opt.format == TT_REPORT_JSON ? write_json(r, out)
-                                                   : write_document(r, out, r->opt.format == TT_REPORT_HTML, err,
-                                                                    errlen);
+    tt_status st = r->opt.format == TT_REPORT_JSON
+                       ? write_json(r, out)
+                       : write_document(r, out, r->opt.format == TT_REPORT_HTML, err, errlen);
     if (st == TT_OK && ferror(out)) {
         snprintf(err, errlen, "cannot write the report");
         st = TT_ERR_IO;

@@ -21,11 +21,7 @@
 #include "analyze/query.h"
 #include "util/status.h"
 
-typedef enum tt_report_lang {
-    TT_LANG_JA = 0,
-    TT_LANG_EN,
-    TT_LANG_COUNT
-} tt_report_lang;
+typedef enum tt_report_lang { TT_LANG_JA = 0, TT_LANG_EN, TT_LANG_COUNT } tt_report_lang;
 
 typedef enum tt_report_format {
     TT_REPORT_HTML = 0,
@@ -43,11 +39,11 @@ typedef struct tt_report_options {
      * calendar quarter and call it one ("前四半期"). Otherwise the previous
      * period of equal length. */
     bool quarter;
-    const char *region; /* sensors' region the report is restricted to ("JP"), or NULL */
-    const char *tz;     /* the zone days are counted in, for the text ("UTC" if NULL) */
-    size_t limit;       /* rows of the ranking tables (default 10) */
+    const char *region;  /* sensors' region the report is restricted to ("JP"), or NULL */
+    const char *tz;      /* the zone days are counted in, for the text ("UTC" if NULL) */
+    size_t limit;        /* rows of the ranking tables (default 10) */
     size_t chart_series; /* series in the ranking charts (default 5) */
-    size_t max_events;  /* event subsections (default 5) */
+    size_t max_events;   /* event subsections (default 5) */
     /* Markdown only: figures are written to figure_base + "-figN.svg" and
      * linked as figure_link + "-figN.svg" (figure_link: the base name). */
     const char *figure_base;
@@ -58,11 +54,15 @@ void tt_report_options_default(tt_report_options *opt);
 
 typedef struct tt_report tt_report;
 
-/* Computes the report's data for q->period with q's sensor filter. q->kb,
- * q->services and q->geo (all may be NULL) name ports and countries. */
-TT_MUST_CHECK tt_status tt_report_build(tt_query *q, const tt_report_options *opt, tt_report **out,
-                                        char *err, size_t errlen);
-/* Writes the report in opt->format (Markdown figures go to their own files). */
+/* Computes the report's data for q->period with q's sensor filter (the
+ * filter's other conditions are not applied: a report is about all packets).
+ * q->kb, q->services and q->geo (all may be NULL) name ports and countries.
+ * The report borrows q and its knowledge base: both must outlive it. The
+ * caller frees *out with tt_report_free. */
+TT_MUST_CHECK tt_status tt_report_build(tt_query *q, const tt_report_options *opt, tt_report **out, char *err,
+                                        size_t errlen);
+/* Writes the report in opt->format; Markdown figures go to their own files
+ * (TT_ERR_IO with the file's name in err when one cannot be written). */
 TT_MUST_CHECK tt_status tt_report_write(const tt_report *report, FILE *out, char *err, size_t errlen);
 void tt_report_free(tt_report *report); /* accepts NULL */
 
@@ -81,6 +81,7 @@ typedef enum tt_text_id {
     TT_TEXT_SEC_REFERENCES,
     TT_TEXT_OVERVIEW_METHOD,
     TT_TEXT_OVERVIEW_SCOPE_ALL,
+    TT_TEXT_OVERVIEW_SCOPE_UNPLACED,
     TT_TEXT_OVERVIEW_SCOPE_REGION,
     TT_TEXT_OVERVIEW_TOTALS,
     TT_TEXT_OVERVIEW_CHANGE_UP,
@@ -137,7 +138,9 @@ typedef enum tt_text_id {
     TT_TEXT_SUBJECT_PORT,
     TT_TEXT_SUBJECT_COUNTRY,
     TT_TEXT_EVENT_BURST,
+    TT_TEXT_EVENT_BURST_FROM_NOTHING,
     TT_TEXT_EVENT_RISE,
+    TT_TEXT_EVENT_RISE_FROM_NOTHING,
     TT_TEXT_EVENT_RANK_JUMP,
     TT_TEXT_EVENT_RANK_JUMP_OUT,
     TT_TEXT_EVENT_COUNTRIES,
@@ -147,12 +150,15 @@ typedef enum tt_text_id {
     TT_TEXT_EVENT_SINGLE_SOURCE,
     TT_TEXT_EVENT_TOP_SOURCES,
     TT_TEXT_EVENT_HISTORY,
+    TT_TEXT_EVENT_HISTORY_LATER,
+    TT_TEXT_EVENT_HISTORY_ALSO,
     TT_TEXT_EVENT_HISTORY_CATEGORY,
     TT_TEXT_EVENT_SOURCES_GROWTH,
     TT_TEXT_EVENT_SOURCES_SAME,
     TT_TEXT_EVENT_SENSORS_ALL,
     TT_TEXT_EVENT_SENSORS_SOME,
     TT_TEXT_EVENT_TOOLS,
+    TT_TEXT_EVENT_TOOLS_SOME,
     TT_TEXT_EVENT_IANA_NAME,
     TT_TEXT_EVENT_IANA_NONE,
     TT_TEXT_EVENT_KB_INTRO,
@@ -197,6 +203,8 @@ const char *tt_report_date_range(tt_report_lang lang, int32_t first, int32_t las
 const char *tt_report_quarter(tt_report_lang lang, int32_t first_day, char *buf, size_t len);
 /* Axis label of a day: "11/27" / "27 Nov" (month starts "11/1", "1 Nov"). */
 const char *tt_report_axis_day(tt_report_lang lang, int32_t day, char *buf, size_t len);
+/* A span in running text: "2015年11月27日～28日" / "from 27 to 28 Nov 2015". */
+const char *tt_report_date_span(tt_report_lang lang, int32_t first, int32_t last, char *buf, size_t len);
 /* 1234567 -> "1,234,567" (both languages group by thousands with commas). */
 const char *tt_report_count(uint64_t v, char *buf, size_t len);
 /* A percentage with one decimal: "12.3%". */

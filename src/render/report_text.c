@@ -14,7 +14,8 @@ typedef struct text_pair {
 
 static const text_pair texts[TT_TEXT_COUNT] = {
     [TT_TEXT_TITLE] = {"インターネット定点観測レポート（{period}）", "Internet Telescope Report: {period}"},
-    [TT_TEXT_SUBTITLE] = {"観測期間：{range}（{tz}）　対象：{scope}", "Period: {range} ({tz}) · Scope: {scope}"},
+    [TT_TEXT_SUBTITLE] = {"観測期間：{range}（{tz}）　対象：{scope}",
+                          "Period: {range} ({tz}) · Scope: {scope}"},
     [TT_TEXT_SCOPE_ALL] = {"全センサー宛のパケット", "packets to all sensors"},
     [TT_TEXT_SCOPE_REGION] = {"{region}宛のパケット", "packets destined to {region}"},
     [TT_TEXT_TOC] = {"目次", "Contents"},
@@ -30,21 +31,24 @@ static const text_pair texts[TT_TEXT_COUNT] = {
          "from the Internet. The packets are classified by destination port and source region and compared "
          "with what is known about vulnerabilities, malware and attack tools, to spot attacks and the "
          "reconnaissance that precedes them."},
-    [TT_TEXT_OVERVIEW_SCOPE_ALL] = {"対象は、{range}に{regions}に設置した{sensors}のセンサーが受信したパケットです。",
-                                    "It covers the packets received from {range} by {sensors} located in "
-                                    "{regions}."},
+    [TT_TEXT_OVERVIEW_SCOPE_ALL] =
+        {"対象は、{range}に{regions}に設置した{sensors}のセンサーが受信したパケットです。",
+         "It covers the packets received {span} by {sensors} located in {regions}."},
+    [TT_TEXT_OVERVIEW_SCOPE_UNPLACED] = {"対象は、{range}に{sensors}のセンサーが受信したパケットです。",
+                                         "It covers the packets received {span} by {sensors}."},
     [TT_TEXT_OVERVIEW_SCOPE_REGION] =
-        {"本レポートでは、{range}に観測されたパケットのうち、{region}に設置した{sensors}のセンサー"
+        {"{range}に観測されたパケットのうち、{region}に設置した{sensors}のセンサー"
          "（全{all_sensors}中）が受信した{region}宛のパケットを中心に分析した結果について述べます。",
-         "It covers the packets destined to {region}: those received from {range} by the {sensors} located "
+         "It covers the packets destined to {region}: those received {span} by the {sensors} located "
          "in {region} ({all_sensors} in all)."},
     [TT_TEXT_OVERVIEW_TOTALS] =
         {"期間中に観測したパケットは合計{packets}パケット（1日平均{per_day}パケット）で、"
          "宛先ポート番号は{ports}種類、送信元地域は{countries}か国・地域にわたりました。",
          "In all, {packets} packets were observed ({per_day} per day on average), to {ports} destination "
          "ports from {countries} source countries and regions."},
-    [TT_TEXT_OVERVIEW_CHANGE_UP] = {"{prev_label}（{prev_packets}パケット）と比べて{change}増加しました。",
-                                    "That is {change} more than in the {prev_label} ({prev_packets} packets)."},
+    [TT_TEXT_OVERVIEW_CHANGE_UP] =
+        {"{prev_label}（{prev_packets}パケット）と比べて{change}増加しました。",
+         "That is {change} more than in the {prev_label} ({prev_packets} packets)."},
     [TT_TEXT_OVERVIEW_CHANGE_DOWN] = {"{prev_label}（{prev_packets}パケット）と比べて{change}減少しました。",
                                       "That is {change} fewer than in the {prev_label} ({prev_packets} "
                                       "packets)."},
@@ -74,35 +78,43 @@ static const text_pair texts[TT_TEXT_COUNT] = {
     [TT_TEXT_PORTS_INTRO] = {"宛先ポート番号別パケット観測数のトップ{n}を[表{table}]に示します。",
                              "Table {table} lists the top {n} destination ports by packets."},
     [TT_TEXT_PORTS_CAPTION] = {"宛先ポート番号別パケット観測数トップ{n}", "Top {n} destination ports"},
-    [TT_TEXT_SERVICE_NOTE] = {"なお、サービス名はIANAの情報をもとに記載していますが、必ずしも各サービスプロトコルに"
-                              "則ったパケットが受信されているとは限りません。",
-                              "Service names are those registered at IANA; the packets received do not "
-                              "necessarily follow the registered protocol."},
-    [TT_TEXT_PORTS_FIGURE_INTRO] = {"図{fig}は、期間中のトップ{k}の宛先ポート番号ごとのパケット観測数の推移を示しています。",
-                                    "Figure {fig} shows the daily packets to the top {k} destination ports "
-                                    "over the period."},
+    [TT_TEXT_SERVICE_NOTE] =
+        {"なお、サービス名はIANAの情報をもとに記載していますが、必ずしも各サービスプロトコルに"
+         "則ったパケットが受信されているとは限りません。",
+         "Service names are those registered at IANA; the packets received do not "
+         "necessarily follow the registered protocol."},
+    [TT_TEXT_PORTS_FIGURE_INTRO] =
+        {"図{fig}は、期間中のトップ{k}の宛先ポート番号ごとのパケット観測数の推移を示しています。",
+         "Figure {fig} shows the daily packets to the top {k} destination ports "
+         "over the period."},
     [TT_TEXT_PORTS_FIGURE_CAPTION] = {"宛先ポート番号別パケット観測数トップ{k}の推移（日別）",
                                       "Daily packets to the top {k} destination ports"},
     [TT_TEXT_COUNTRIES_INTRO] = {"送信元地域のトップ{n}を[表{table}]に示します。",
                                  "Table {table} lists the top {n} source regions by packets."},
     [TT_TEXT_COUNTRIES_CAPTION] = {"送信元地域別パケット観測数トップ{n}", "Top {n} source regions"},
-    [TT_TEXT_COUNTRIES_FIGURE_INTRO] = {"図{fig}に期間中のトップ{k}のパケット送信元地域からのパケット観測数の推移を示します。",
-                                        "Figure {fig} shows the daily packets from the top {k} source regions."},
+    [TT_TEXT_COUNTRIES_FIGURE_INTRO] =
+        {"図{fig}に期間中のトップ{k}のパケット送信元地域からのパケット観測数の推移を示します。",
+         "Figure {fig} shows the daily packets from the top {k} source regions."},
     [TT_TEXT_COUNTRIES_FIGURE_CAPTION] = {"送信元地域別パケット観測数トップ{k}の推移（日別）",
                                           "Daily packets from the top {k} source regions"},
     [TT_TEXT_Y_LABEL] = {"パケット数／日", "packets per day"},
-    [TT_TEXT_SUMMARY_TOP_SAME] = {"{this_period}は、{prev_label}に引き続き{port}宛のパケットが最も多く観測されました。",
-                                  "As in the {prev_label}, {port} received the most packets."},
-    [TT_TEXT_SUMMARY_TOP_CHANGED] = {"{this_period}は、{port}宛のパケットが最も多く観測されました（{prev_label}は第{prev_rank}位）。",
-                                     "{port} received the most packets ({prev_rank} in the {prev_label})."},
-    [TT_TEXT_SUMMARY_TOP_NEW] = {"{this_period}は、{prev_label}にトップ{n}圏外だった{port}宛のパケットが最も多く観測されました。",
-                                 "{port}, outside the top {n} in the {prev_label}, received the most packets."},
-    [TT_TEXT_SUMMARY_NEW_ENTRIES] = {"また、{prev_label}はトップ{n}圏外だった{ports}が新たにトップ{n}に入りました。",
-                                     "{ports}, outside the top {n} in the {prev_label}, entered it {this_period}."},
+    [TT_TEXT_SUMMARY_TOP_SAME] =
+        {"{this_period}は、{prev_label}に引き続き{port}宛のパケットが最も多く観測されました。",
+         "As in the {prev_label}, {port} received the most packets."},
+    [TT_TEXT_SUMMARY_TOP_CHANGED] =
+        {"{this_period}は、{port}宛のパケットが最も多く観測されました（{prev_label}は第{prev_rank}位）。",
+         "{port} received the most packets ({prev_rank} in the {prev_label})."},
+    [TT_TEXT_SUMMARY_TOP_NEW] =
+        {"{this_period}は、{prev_label}にトップ{n}圏外だった{port}宛のパケットが最も多く観測されました。",
+         "{port}, outside the top {n} in the {prev_label}, received the most packets."},
+    [TT_TEXT_SUMMARY_NEW_ENTRIES] =
+        {"また、{prev_label}はトップ{n}圏外だった{ports}が新たにトップ{n}に入りました。",
+         "{ports}, outside the top {n} in the {prev_label}, entered it {this_period}."},
     [TT_TEXT_SUMMARY_EVENTS] = {"{subjects}の変化については「2 注目された現象」で詳しく述べます。",
                                 "Section 2, Notable events, looks at {subjects} in detail."},
-    [TT_TEXT_SUMMARY_OTHERWISE] = {"その他については、多少の増減はありましたが、特筆すべき状況の変化は見られませんでした。",
-                                   "Otherwise, apart from the usual ups and downs, nothing notable changed."},
+    [TT_TEXT_SUMMARY_OTHERWISE] =
+        {"その他については、多少の増減はありましたが、特筆すべき状況の変化は見られませんでした。",
+         "Otherwise, apart from the usual ups and downs, nothing notable changed."},
     [TT_TEXT_SUMMARY_NO_EVENTS] = {"期間中、特筆すべき状況の変化は見られませんでした。",
                                    "Nothing notable changed in the period."},
     [TT_TEXT_PREVIOUS_QUARTER] = {"前四半期", "previous quarter"},
@@ -116,8 +128,8 @@ static const text_pair texts[TT_TEXT_COUNT] = {
          "10): where the packets came from, who sent them, and what is known about the port."},
     [TT_TEXT_EVENTS_NONE] = {"期間中、注目すべき現象は検出されませんでした。",
                              "No notable event was detected in the period."},
-    [TT_TEXT_EVENT_HEADING] = {"{port}宛パケットの{kinds}{category}", "{Kinds} of packets to {port}{category}"},
-    [TT_TEXT_EVENT_HEADING_COUNTRY] = {"{country}からのパケットの{kinds}", "{Kinds} of packets from {country}"},
+    [TT_TEXT_EVENT_HEADING] = {"{port}宛パケットの{kinds}{category}", "Packets to {port}{category}: {kinds}"},
+    [TT_TEXT_EVENT_HEADING_COUNTRY] = {"{country}からのパケットの{kinds}", "Packets from {country}: {kinds}"},
     [TT_TEXT_CATEGORY_SUFFIX] = {"（{category}関連）", " ({category})"},
     [TT_TEXT_KIND_BURST] = {"突発的な増加", "burst"},
     [TT_TEXT_KIND_RISE] = {"継続的な増加", "sustained rise"},
@@ -126,45 +138,74 @@ static const text_pair texts[TT_TEXT_COUNT] = {
     [TT_TEXT_SUBJECT_COUNTRY] = {"{country}からのパケット", "packets from {country}"},
     [TT_TEXT_EVENT_BURST] =
         {"{range}に、{subject}が突発的に増加しました。ピークの{peak}には{peak_packets}パケットを観測し、"
-         "それ以前の水準（1日あたり約{baseline}パケット）の{ratio}倍に達しました。この間の合計は{packets}パケットです。",
+         "それ以前の水準（1日あたり約{baseline}パケット）の{ratio}倍に達しました。この間の合計は{packets}"
+         "パケットです。",
          "On {range}, {subject} burst: {peak_packets} arrived on the peak day, {peak}, {ratio} times the "
          "usual level of about {baseline} per day. The burst brought {packets} packets in all."},
+    [TT_TEXT_EVENT_BURST_FROM_NOTHING] =
+        {"{range}に、それまでほとんど観測されていなかった{subject}が突発的に増加しました。ピークの{peak}には"
+         "{peak_packets}パケットを観測し、この間の合計は{packets}パケットです。",
+         "On {range}, {subject}, almost absent before, burst: {peak_packets} arrived on the peak day, "
+         "{peak}, "
+         "and {packets} packets in all."},
     [TT_TEXT_EVENT_RISE] =
         {"{start}頃から{subject}が継続的に増加し、{peak}には{peak_packets}パケットと、それ以前の水準"
          "（1日あたり約{baseline}パケット）の{ratio}倍に達しました。{range}の合計は{packets}パケットです。",
          "From around {start}, {subject} rose steadily, reaching {peak_packets} on {peak}, {ratio} times the "
-         "earlier level of about {baseline} per day. Over {range} they totalled {packets} packets."},
-    [TT_TEXT_EVENT_RANK_JUMP] = {"{subject}は、{prev_label}のトップ10圏外から第{rank}位に浮上しました（{range}の合計{packets}パケット）。",
+         "earlier level of about {baseline} per day. In all, {packets} packets arrived {span}."},
+    [TT_TEXT_EVENT_RISE_FROM_NOTHING] =
+        {"{start}頃から、それまでほとんど観測されていなかった{subject}が継続的に増加し、{peak}には"
+         "{peak_packets}パケットに達しました。{range}の合計は{packets}パケットです。",
+         "From around {start}, {subject}, almost absent before, rose steadily to {peak_packets} on {peak}. "
+         "In all, {packets} packets arrived {span}."},
+    [TT_TEXT_EVENT_RANK_JUMP] = {"{subject}は、{prev_label}のトップ10圏外から第{rank}位に浮上しました（{"
+                                 "range}の合計{packets}パケット）。",
                                  "{Subject} moved into the top 10 at rank {rank}, from outside it in the "
-                                 "{prev_label} ({packets} packets over {range})."},
-    [TT_TEXT_EVENT_RANK_JUMP_OUT] = {"{subject}は、{prev_label}のトップ10圏外から大きく順位を上げました（{range}の合計{packets}パケット）。",
+                                 "{prev_label} ({packets} packets {span})."},
+    [TT_TEXT_EVENT_RANK_JUMP_OUT] = {"{subject}は、{prev_label}のトップ10圏外から大きく順位を上げました（{"
+                                     "range}の合計{packets}パケット）。",
                                      "{Subject} climbed from outside the top 10 of the {prev_label} "
-                                     "({packets} packets over {range})."},
+                                     "({packets} packets {span})."},
     [TT_TEXT_EVENT_COUNTRIES] = {"送信元地域は、{list}でした。", "By source region: {list}."},
-    [TT_TEXT_EVENT_COUNTRIES_MAIN] = {"主に{country}を送信元とし（{share}）、ほかに{list}からも送信されていました。",
-                                      "Most came from {country} ({share}); the rest from {list}."},
+    [TT_TEXT_EVENT_COUNTRIES_MAIN] =
+        {"主に{country}を送信元とし（{share}）、ほかに{list}からも送信されていました。",
+         "Most came from {country} ({share}), the rest from {list}."},
     [TT_TEXT_EVENT_COUNTRIES_ONLY] = {"送信元はすべて{country}でした。", "All of them came from {country}."},
-    [TT_TEXT_EVENT_TOP_PORTS] = {"主な宛先ポート番号は{list}でした。", "The main destination ports were {list}."},
-    [TT_TEXT_EVENT_SINGLE_SOURCE] = {"特定の送信元IPアドレス{ip}（{country}）が、この間のパケットの{share}を占めました。",
-                                     "One source, {ip} ({country}), sent {share} of these packets."},
-    [TT_TEXT_EVENT_TOP_SOURCES] = {"送信元IPアドレスの上位は{list}で、特定の送信元への偏りは見られませんでした。",
-                                   "The largest sources were {list}; no single source dominated."},
-    [TT_TEXT_EVENT_HISTORY] = {"この送信元IPアドレスが過去にどのようなポート番号に対する探索を行っていたかを調べたところ、"
-                               "{ports}に対する探索が確認できました。",
-                               "Its history in the store shows earlier scans of {ports}."},
+    [TT_TEXT_EVENT_TOP_PORTS] = {"主な宛先ポート番号は{list}でした。",
+                                 "The main destination ports were {list}."},
+    [TT_TEXT_EVENT_SINGLE_SOURCE] =
+        {"特定の送信元IPアドレス{ip}（{country}）が、この間のパケットの{share}を占めました。",
+         "One source, {ip} ({country}), sent {share} of these packets."},
+    [TT_TEXT_EVENT_TOP_SOURCES] =
+        {"送信元IPアドレスの上位は{list}で、特定の送信元への偏りは見られませんでした。",
+         "The largest sources were {list}; no single source dominated."},
+    [TT_TEXT_EVENT_HISTORY] =
+        {"この送信元IPアドレスが過去にどのようなポート番号に対する探索を行っていたかを調べたところ、"
+         "{ports}に対する探索が確認できました。",
+         "Its history in the store shows earlier scans of {ports}."},
+    [TT_TEXT_EVENT_HISTORY_LATER] = {"この送信元IPアドレスは、その後{ports}に対する探索も行っていました。",
+                                     "Later it also scanned {ports}."},
+    [TT_TEXT_EVENT_HISTORY_ALSO] =
+        {"この送信元IPアドレスの観測履歴を調べたところ、{ports}に対する探索も確認できました。",
+         "Its history in the store shows scans of {ports} as well."},
     [TT_TEXT_EVENT_HISTORY_CATEGORY] = {"これらは主に{category}で使用されるポート番号です。",
                                         "These are mostly ports of {category}."},
-    [TT_TEXT_EVENT_SOURCES_GROWTH] = {"送信元IPアドレス数は、増加前の{before}件から期間中は{during}件に増えており、"
-                                      "送信元の広がりがうかがえます。",
-                                      "The number of distinct sources grew from {before} before the event to "
-                                      "{during} during it: more senders joined in."},
-    [TT_TEXT_EVENT_SOURCES_SAME] = {"送信元IPアドレス数は、増加前が{before}件、期間中が{during}件でした。",
-                                    "The number of distinct sources was {before} before the event and {during} "
-                                    "during it."},
+    [TT_TEXT_EVENT_SOURCES_GROWTH] =
+        {"送信元IPアドレス数は、増加前の{before}件から期間中は{during}件に増えており、"
+         "送信元の広がりがうかがえます。",
+         "The number of distinct sources grew from {before} before the event to "
+         "{during} during it: more senders joined in."},
+    [TT_TEXT_EVENT_SOURCES_SAME] =
+        {"送信元IPアドレス数は、増加前が{before}件、期間中が{during}件でした。",
+         "The number of distinct sources was {before} before the event and {during} "
+         "during it."},
     [TT_TEXT_EVENT_SENSORS_ALL] = {"この現象はすべてのセンサーで観測されました。", "Every sensor saw it."},
-    [TT_TEXT_EVENT_SENSORS_SOME] = {"この現象を観測したセンサーは{sensors}です。", "It was seen by {sensors}."},
-    [TT_TEXT_EVENT_TOOLS] = {"パケットの特徴からは、{tools}による送信と推測されます。",
-                             "Packet fingerprints point to {tools}."},
+    [TT_TEXT_EVENT_SENSORS_SOME] = {"この現象を観測したセンサーは{sensors}です。",
+                                    "It was seen by {sensors}."},
+    [TT_TEXT_EVENT_TOOLS] = {"パケットの特徴からは、主に{tools}による送信と推測されます。",
+                             "Packet fingerprints point mostly to {tools}."},
+    [TT_TEXT_EVENT_TOOLS_SOME] = {"一部のパケットには、{tools}の特徴が見られました。",
+                                  "Some packets carry the fingerprints of {tools}."},
     [TT_TEXT_EVENT_IANA_NAME] = {"このポート番号は、IANAでは{service}として登録されています。",
                                  "IANA registers this port as {service}."},
     [TT_TEXT_EVENT_IANA_NONE] = {"このポート番号に、IANAが登録しているサービスはありません。",
@@ -173,14 +214,16 @@ static const text_pair texts[TT_TEXT_COUNT] = {
                                 "The knowledge base knows this port for:"},
     [TT_TEXT_EVENT_KB_NONE] = {"このポート番号について、知識ベースに登録された情報はありません。",
                                "The knowledge base has no entry for this port."},
-    [TT_TEXT_EVENT_KB_LATER] = {"（{date}時点の情報で、観測期間より後のもの）", "(knowledge dated {date}, after the period)"},
+    [TT_TEXT_EVENT_KB_LATER] = {"（{date}時点の情報で、観測期間より後のもの）",
+                                "(knowledge dated {date}, after the period)"},
     [TT_TEXT_KB_PRODUCTS] = {"対象：{value}", "products: {value}"},
     [TT_TEXT_KB_CVES] = {"CVE：{value}", "CVE: {value}"},
     [TT_TEXT_KB_TOOLS] = {"ツール：{value}", "tools: {value}"},
     [TT_TEXT_KB_MALWARE] = {"マルウエア：{value}", "malware: {value}"},
-    [TT_TEXT_EVENT_FIGURE_INTRO] = {"{from}以降の{subject}の観測数の推移を図{fig}に示します（網掛けは検出した期間）。",
-                                    "Figure {fig} shows the daily {subject} since {from}; shading marks the "
-                                    "detected events."},
+    [TT_TEXT_EVENT_FIGURE_INTRO] =
+        {"{from}以降の{subject}の観測数の推移を図{fig}に示します（網掛けは検出した期間）。",
+         "Figure {fig} shows the daily {subject} since {from}; shading marks the "
+         "detected events."},
     [TT_TEXT_EVENT_FIGURE_CAPTION] = {"{subject}の観測数の推移（{range}、日別）", "Daily {subject}, {range}"},
     [TT_TEXT_FIGURE] = {"図{n}", "Figure {n}"},
     [TT_TEXT_TABLE] = {"表{n}", "Table {n}"},
@@ -189,8 +232,9 @@ static const text_pair texts[TT_TEXT_COUNT] = {
     [TT_TEXT_REF_IANA] = {"Service Name and Transport Protocol Port Number Registry",
                           "Service Name and Transport Protocol Port Number Registry"},
     [TT_TEXT_UNKNOWN_COUNTRY] = {"不明", "unknown"},
-    [TT_TEXT_FOOTER] = {"このレポートは、teiten {version} がストアに記録された観測データから自動生成しました。",
-                        "Generated by teiten {version} from the observations in its store."},
+    [TT_TEXT_FOOTER] =
+        {"このレポートは、teiten {version} がストアに記録された観測データから自動生成しました。",
+         "Generated by teiten {version} from the observations in its store."},
 };
 
 const char *tt_report_text(tt_report_lang lang, tt_text_id id)
@@ -251,9 +295,10 @@ const char *tt_report_expand(const char *template_text, const tt_text_var *vars,
 }
 
 static const char *const months_short[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-static const char *const months_long[12] = {"January", "February", "March",     "April",   "May",      "June",
-                                            "July",    "August",   "September", "October", "November", "December"};
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char *const months_long[12] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
 
 const char *tt_report_date(tt_report_lang lang, int32_t day, char *buf, size_t len)
 {
@@ -291,6 +336,29 @@ const char *tt_report_date_range(tt_report_lang lang, int32_t first, int32_t las
             snprintf(buf, len, "%u %s %d – %u %s %d", d1, months_short[m1 - 1], y1, d2, months_short[m2 - 1],
                      y2);
     }
+    return buf;
+}
+
+const char *tt_report_date_span(tt_report_lang lang, int32_t first, int32_t last, char *buf, size_t len)
+{
+    if (lang == TT_LANG_JA || last <= first) {
+        if (lang == TT_LANG_JA)
+            return tt_report_date_range(lang, first, last, buf, len);
+        char date[32];
+        snprintf(buf, len, "on %s", tt_report_date(lang, first, date, sizeof date));
+        return buf;
+    }
+    int y1, y2;
+    unsigned m1, d1, m2, d2;
+    tt_civil_from_days(first, &y1, &m1, &d1);
+    tt_civil_from_days(last, &y2, &m2, &d2);
+    if (y1 == y2 && m1 == m2)
+        snprintf(buf, len, "from %u to %u %s %d", d1, d2, months_short[m1 - 1], y1);
+    else if (y1 == y2)
+        snprintf(buf, len, "from %u %s to %u %s %d", d1, months_short[m1 - 1], d2, months_short[m2 - 1], y1);
+    else
+        snprintf(buf, len, "from %u %s %d to %u %s %d", d1, months_short[m1 - 1], y1, d2,
+                 months_short[m2 - 1], y2);
     return buf;
 }
 
@@ -478,9 +546,12 @@ static const struct {
     {"nmap", "Nmap", "Nmap"},
     {"unicornscan", "Unicornscan", "Unicornscan"},
     {"generic_syn", "汎用的なSYNスキャナ", "a generic SYN scanner"},
-    {"backscatter_synack", "バックスキャッタ（DoS攻撃の被害者からの応答）", "backscatter (replies of DoS victims)"},
-    {"backscatter_rst", "バックスキャッタ（DoS攻撃の被害者からの応答）", "backscatter (replies of DoS victims)"},
-    {"backscatter_icmp", "バックスキャッタ（DoS攻撃の被害者からの応答）", "backscatter (replies of DoS victims)"},
+    {"backscatter_synack", "バックスキャッタ（DoS攻撃の被害者からの応答）",
+     "backscatter (replies of DoS victims)"},
+    {"backscatter_rst", "バックスキャッタ（DoS攻撃の被害者からの応答）",
+     "backscatter (replies of DoS victims)"},
+    {"backscatter_icmp", "バックスキャッタ（DoS攻撃の被害者からの応答）",
+     "backscatter (replies of DoS victims)"},
 };
 
 const char *tt_report_tool_name(tt_report_lang lang, const char *kind)

@@ -14,14 +14,14 @@ static const char *const palette[TT_SVG_PALETTE_SIZE] = {
     "#9467bd", /* purple */
     "#8c564b", /* brown */
     "#e377c2", /* pink */
-    "#17a2b8", /* teal */
-    "#595959", /* grey */
-    "#b5a300", /* olive */
+    "#0f9fb0", /* teal */
+    "#333333", /* near black */
+    "#7f8c1d", /* olive */
 };
 
 /* Fonts present on the platforms reports are read on, Japanese ones included. */
 #define FONT_FAMILY                                                                                          \
-    "system-ui, -apple-system, 'Segoe UI', 'Hiragino Sans', 'Yu Gothic', 'Noto Sans CJK JP', "            \
+    "system-ui, -apple-system, 'Segoe UI', 'Hiragino Sans', 'Yu Gothic', 'Noto Sans CJK JP', "               \
     "'Noto Sans JP', 'Noto Sans', 'DejaVu Sans', sans-serif"
 
 #define FONT_SIZE 12
@@ -259,19 +259,20 @@ tt_status tt_svg_line_chart(const tt_svg_chart *c, FILE *out)
     l.left = label_w + 14;
     l.right = l.width - 16;
     l.top = 26;
-    l.bottom = l.height - 30 - rows * 20;
+    l.bottom = l.height - 38 - rows * 20;
     if (l.bottom < l.top + 60) /* many legend rows: grow the chart rather than squash the plot */
     {
         l.height += l.top + 60 - l.bottom;
         l.bottom = l.top + 60;
     }
-    l.legend_top = l.bottom + 30;
+    l.legend_top = l.bottom + 42;
 
     fprintf(out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"tt-chart\" viewBox=\"0 0 %.0f %.0f\" "
-            "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-labelledby=\"%s-title%s%s\" "
+            "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-labelledby=\"%s-title%s%s%s\" "
             "font-family=\"" FONT_FAMILY "\" font-size=\"%d\">\n",
-            l.width, l.height, l.width, l.height, id, c->desc ? " " : "", c->desc ? id : "", FONT_SIZE);
+            l.width, l.height, l.width, l.height, id, c->desc ? " " : "", c->desc ? id : "",
+            c->desc ? "-desc" : "", FONT_SIZE);
     fprintf(out, "<title id=\"%s-title\">", id);
     tt_svg_escape(out, c->title ? c->title : "");
     fputs("</title>\n", out);
@@ -280,10 +281,13 @@ tt_status tt_svg_line_chart(const tt_svg_chart *c, FILE *out)
         tt_svg_escape(out, c->desc);
         fputs("</desc>\n", out);
     }
-    fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", l.width, l.height);
+    fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", l.width,
+            l.height);
 
-    /* Shaded bands behind everything else. */
+    /* Shaded bands behind everything else; their labels in up to three rows
+     * so neighbouring bands do not write over each other. */
     double half = c->ndays > 1 ? (l.right - l.left) / (double)(c->ndays - 1) / 2 : (l.right - l.left) / 2;
+    double row_end[3] = {-1e9, -1e9, -1e9};
     for (size_t b = 0; b < c->nbands; b++) {
         const tt_svg_band *band = &c->bands[b];
         if (band->from >= c->ndays || band->to < band->from)
@@ -295,18 +299,24 @@ tt_status tt_svg_line_chart(const tt_svg_chart *c, FILE *out)
         print_number(out, x0);
         fprintf(out, "\" y=\"%.0f\" width=\"", l.top);
         print_number(out, fmax(x1 - x0, 1));
-        fprintf(out, "\" height=\"%.0f\" fill=\"#f2b705\" fill-opacity=\"0.18\"/>\n", l.bottom - l.top);
-        if (band->label && band->label[0]) {
-            double tw = text_width(band->label);
-            double tx = x0 + 3;
-            if (tx + tw > l.right)
-                tx = fmax(l.left, x1 - 3 - tw);
-            fputs("<text x=\"", out);
-            print_number(out, tx);
-            fprintf(out, "\" y=\"%.0f\" fill=\"#7a5c00\">", l.top + 13);
-            tt_svg_escape(out, band->label);
-            fputs("</text>\n", out);
-        }
+        fprintf(out, "\" height=\"%.0f\" fill=\"#f2b705\" fill-opacity=\"0.2\"/>\n", l.bottom - l.top);
+        if (band->label == NULL || band->label[0] == '\0')
+            continue;
+        double tw = text_width(band->label);
+        double tx = x0 + 3;
+        if (tx + tw > l.right)
+            tx = fmax(l.left, x1 - 3 - tw);
+        int row = 0;
+        while (row < 3 && tx < row_end[row] + 6)
+            row++;
+        if (row == 3)
+            continue; /* no room: the shading still shows the span */
+        row_end[row] = tx + tw;
+        fputs("<text x=\"", out);
+        print_number(out, tx);
+        fprintf(out, "\" y=\"%.0f\" fill=\"#7a5c00\">", l.top + 13 + 15 * row);
+        tt_svg_escape(out, band->label);
+        fputs("</text>\n", out);
     }
 
     /* Y grid and labels. */
@@ -324,7 +334,8 @@ tt_status tt_svg_line_chart(const tt_svg_chart *c, FILE *out)
         double y = tt_svg_scale(yt.min + (double)i * yt.step, yt.min, yt.max, l.bottom, l.top);
         fprintf(out, "<text x=\"%.0f\" y=\"", l.left - 6);
         print_number(out, y + 4);
-        fprintf(out, "\">%s</text>\n", tt_svg_format_count(yt.min + (double)i * yt.step, label, sizeof label));
+        fprintf(out, "\">%s</text>\n",
+                tt_svg_format_count(yt.min + (double)i * yt.step, label, sizeof label));
     }
     fputs("</g>\n", out);
     if (c->y_label) {
@@ -424,7 +435,8 @@ tt_status tt_svg_line_chart(const tt_svg_chart *c, FILE *out)
             print_number(out, items[s].x);
             fputs("\" x2=\"", out);
             print_number(out, items[s].x + 16);
-            fprintf(out, "\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"3\" stroke-linecap=\"round\"/>",
+            fprintf(out,
+                    "\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"3\" stroke-linecap=\"round\"/>",
                     y - 4, y - 4, color);
             fputs("<text x=\"", out);
             print_number(out, items[s].x + 22);
