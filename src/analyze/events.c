@@ -17,24 +17,24 @@
 #include "util/parse.h"
 
 /* Burst test */
-#define EV_MAD_SCALE 1.4826   /* MAD → standard deviation for normal data */
-#define EV_MIN_WINDOW_DAYS 7  /* a day with fewer days of history before it is not tested */
-#define EV_MAX_BURST_DAYS 3   /* longer runs of burst days are level shifts (rises) */
+#define EV_MAD_SCALE 1.4826  /* MAD → standard deviation for normal data */
+#define EV_MIN_WINDOW_DAYS 7 /* a day with fewer days of history before it is not tested */
+#define EV_MAX_BURST_DAYS 3  /* longer runs of burst days are level shifts (rises) */
 /* Rise test: one-sided CUSUM of y = log2(packets + EV_LOG_OFFSET) */
-#define EV_LOG_OFFSET 10.0    /* damps the log of small counts */
+#define EV_LOG_OFFSET 10.0     /* damps the log of small counts */
 #define EV_CUSUM_SIGMA_MIN 0.2 /* log2 units: day-to-day noise assumed at least ~15 % */
-#define EV_CUSUM_K 1.5        /* allowance: days less than 1.5 sigma above the reference add nothing */
-#define EV_CUSUM_H 5.0        /* decision threshold */
-#define EV_CUSUM_STEP_MAX 4.0 /* one day adds at most this (a single spike cannot make a rise) */
-#define EV_CUSUM_CAP 10.0     /* S stays below this, so it returns to 0 within a week of a drop */
-#define EV_RISE_MIN_DAYS 3    /* days at min_ratio x baseline or more, outside short bursts */
+#define EV_CUSUM_K 1.5         /* allowance: days less than 1.5 sigma above the reference add nothing */
+#define EV_CUSUM_H 5.0         /* decision threshold */
+#define EV_CUSUM_STEP_MAX 4.0  /* one day adds at most this (a single spike cannot make a rise) */
+#define EV_CUSUM_CAP 10.0      /* S stays below this, so it returns to 0 within a week of a drop */
+#define EV_RISE_MIN_DAYS 3     /* days at min_ratio x baseline or more, outside short bursts */
 /* Drill-down */
-#define EV_SINGLE_SHARE 0.5   /* one source with this share of the packets: single_source */
-#define EV_FEW_SOURCES 3      /* a country event whose excess these few sources carry ... */
-#define EV_FEW_SHARE 0.5      /* ... for at least this share is theirs, not the country's */
+#define EV_SINGLE_SHARE 0.5 /* one source with this share of the packets: single_source */
+#define EV_FEW_SOURCES 3    /* a country event whose excess these few sources carry ... */
+#define EV_FEW_SHARE 0.5    /* ... for at least this share is theirs, not the country's */
 /* Bounds */
-#define EV_MAX_DAYS 4000               /* the day index is 12 bits of a key */
-#define EV_MAX_REGIONS 63              /* 6 bits of a key; index 0 = all sensors */
+#define EV_MAX_DAYS 4000                  /* days of a series (window, previous period, period) */
+#define EV_MAX_REGIONS 63                 /* 6 bits of a key; index 0 = all sensors */
 #define EV_MAX_SUBJECTS ((size_t)1 << 24) /* ports and countries x regions */
 #define EV_MAX_SOURCES ((size_t)1 << 26)
 #define EV_MAX_EVENTS 4096
@@ -47,9 +47,18 @@ static uint64_t subject_make(unsigned region, unsigned dim, uint64_t value)
 {
     return (uint64_t)region << 26 | (uint64_t)dim << 25 | value;
 }
-static unsigned subject_region(uint64_t s) { return (unsigned)(s >> 26); }
-static unsigned subject_dim(uint64_t s) { return (unsigned)(s >> 25) & 1; }
-static uint64_t subject_value(uint64_t s) { return s & 0x1ffffff; }
+static unsigned subject_region(uint64_t s)
+{
+    return (unsigned)(s >> 26);
+}
+static unsigned subject_dim(uint64_t s)
+{
+    return (unsigned)(s >> 25) & 1;
+}
+static uint64_t subject_value(uint64_t s)
+{
+    return s & 0x1ffffff;
+}
 
 /* A port's key: its service, with ICMP types folded together (as rankings do). */
 static uint64_t port_key(tt_service service)
@@ -113,7 +122,10 @@ static double sorted_median(const double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static double log_value(double x) { return log2(x + EV_LOG_OFFSET); }
+static double log_value(double x)
+{
+    return log2(x + EV_LOG_OFFSET);
+}
 
 /* Statistics of the days [t - w, t) that have data (in log2 units when
  * log_scale); scratch holds w doubles. */
@@ -236,7 +248,12 @@ static void judge_rise(series_work *s, size_t start, size_t end)
     }
     if (days == 0 || sum / (double)days < level || !material(s, s->x[peak], ws.median))
         return;
-    tt_series_event e = {TT_EVENT_RISE, (int32_t)start, (int32_t)last_high, (int32_t)peak, all, ws.median,
+    tt_series_event e = {TT_EVENT_RISE,
+                         (int32_t)start,
+                         (int32_t)last_high,
+                         (int32_t)peak,
+                         all,
+                         ws.median,
                          s->x[peak] / fmax(ws.median, 1)};
     found_add(s, &e);
 }
@@ -320,7 +337,12 @@ static void find_bursts(series_work *s, size_t nrises)
         }
         double baseline = s->base[t];
         if (!explained && material(s, s->x[peak], baseline)) {
-            tt_series_event e = {TT_EVENT_BURST, (int32_t)t, (int32_t)end, (int32_t)peak, packets, baseline,
+            tt_series_event e = {TT_EVENT_BURST,
+                                 (int32_t)t,
+                                 (int32_t)end,
+                                 (int32_t)peak,
+                                 packets,
+                                 baseline,
                                  s->x[peak] / fmax(baseline, 1)};
             found_add(s, &e);
         }
@@ -384,8 +406,8 @@ cleanup:
 typedef struct detector {
     tt_query *q;
     const tt_event_options *opt;
-    int32_t day0;            /* day of index 0 */
-    size_t ndays, first;     /* index of the period's first day */
+    int32_t day0;                 /* day of index 0 */
+    size_t ndays, first;          /* index of the period's first day */
     int32_t valid_from, valid_to; /* whole days with data in the store */
     tt_period previous;
     tt_rollup_filter port_filter;    /* q->filter without backscatter */
@@ -394,16 +416,16 @@ typedef struct detector {
     int32_t cached_day;
     uint8_t *sensor_region; /* by sensor id: 0 = counted only in "all", else region index */
     char regions[EV_MAX_REGIONS + 1][3];
-    size_t nregions; /* including index 0 = all */
-    size_t day;              /* index of the day being read */
-    tt_counter_map today;    /* subject → packets of that day */
-    tt_counter_map subjects; /* subject → packets in the period (packets), in the previous
-                                period (bytes), largest day in the period (extra) */
+    size_t nregions;          /* including index 0 = all */
+    size_t day;               /* index of the day being read */
+    tt_counter_map today;     /* subject → packets of that day */
+    tt_counter_map subjects;  /* subject → packets in the period (packets), in the previous
+                                 period (bytes), largest day in the period (extra) */
     tt_counter_map series_of; /* candidate subject → its row in series (extra) */
     double *series;           /* [candidate][day]: daily packets, NAN = no data */
     uint64_t *candidates;     /* subject of each row */
     size_t ncandidates;
-    double *totals;           /* [region][day]: every non-backscatter packet */
+    double *totals; /* [region][day]: every non-backscatter packet */
 } detector;
 
 static int32_t day_of(detector *d, int64_t hour)
@@ -467,7 +489,8 @@ static tt_status on_country_total(void *ctx, const tt_rollup_row *row)
 }
 
 /* Filters the totals cannot answer: read the per-source rows instead. */
-static tt_status on_series_segment(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
+static tt_status on_series_segment(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows,
+                                   size_t n)
 {
     (void)hour;
     detector *d = ctx;
@@ -476,7 +499,8 @@ static tt_status on_series_segment(void *ctx, int64_t hour, int32_t sensor, cons
         const tt_detail_row *r = &rows[i];
         if (tt_filter_row(&d->port_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
             st = port_packets(d, sensor, r->service, r->packets);
-        if (st == TT_OK && tt_filter_row(&d->country_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
+        if (st == TT_OK &&
+            tt_filter_row(&d->country_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
             st = series_add(d, sensor, DIM_COUNTRY, r->cc, r->packets);
     }
     return st;
@@ -549,7 +573,8 @@ static void assign_regions(detector *d)
         return;
     for (size_t i = 0; i < d->q->nsensors; i++) {
         const tt_sensor_info *s = &d->q->sensors[i];
-        if (s->region[0] == '\0' || s->id < 0 || s->id >= TT_LIMIT_SENSORS || !tt_sensor_set_has(&d->q->filter, s->id))
+        if (s->region[0] == '\0' || s->id < 0 || s->id >= TT_LIMIT_SENSORS ||
+            !tt_sensor_set_has(&d->q->filter, s->id))
             continue;
         size_t r = 1;
         while (r < d->nregions && strcasecmp(d->regions[r], s->region) != 0)
@@ -846,8 +871,8 @@ static void drop_regional_duplicates(tt_event_list *list)
         bool duplicate = false;
         for (size_t j = 0; j < list->n && e->region[0] && !duplicate; j++) {
             const tt_event *g = &list->events[j];
-            duplicate = g->region[0] == '\0' && g->kind == e->kind && same_subject(e, g) && g->start <= e->end &&
-                        g->end >= e->start;
+            duplicate = g->region[0] == '\0' && g->kind == e->kind && same_subject(e, g) &&
+                        g->start <= e->end && g->end >= e->start;
         }
         if (!duplicate)
             list->events[k++] = *e;
@@ -864,7 +889,7 @@ typedef struct source_count {
 
 typedef struct drill {
     tt_event *event;
-    uint64_t key; /* port key or cc */
+    uint64_t key;        /* port key or cc */
     int32_t before_from; /* the equal-length window before the event (sources_before) */
     int32_t growth_from; /* the trailing window (at least as long) the growth of sources is measured from */
     double growth_scale; /* days with data during / in the trailing window */
@@ -968,7 +993,8 @@ static tt_status drill_row(drill_ctx *c, drill *dr, int32_t day, int32_t sensor,
     return drill_source(dr, r);
 }
 
-static tt_status on_drill_segment(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
+static tt_status on_drill_segment(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows,
+                                  size_t n)
 {
     drill_ctx *c = ctx;
     int32_t day = day_of(c->d, hour);
@@ -989,11 +1015,12 @@ static tt_status on_drill_segment(void *ctx, int64_t hour, int32_t sensor, const
             drill *dr = &c->drills[c->active[a]];
             bool match;
             if (dr->event->by_country)
-                match = r->cc == dr->key &&
-                        tt_filter_row(&c->d->country_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true);
+                match = r->cc == dr->key && tt_filter_row(&c->d->country_filter, r->service, r->kind,
+                                                          r->src_flags, r->cc, r->asn, true);
             else
-                match = port_key(r->service) == dr->key && tt_service_port(r->service) >= 0 &&
-                        tt_filter_row(&c->d->port_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true);
+                match =
+                    port_key(r->service) == dr->key && tt_service_port(r->service) >= 0 &&
+                    tt_filter_row(&c->d->port_filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true);
             if (!match)
                 continue;
             tt_status st = drill_row(c, dr, day, sensor, r);
@@ -1028,7 +1055,8 @@ static size_t keep_top(tt_event_share *candidates, size_t n, tt_event_share *out
     return k;
 }
 
-static tt_status top_of_map(const tt_counter_map *m, bool ports, tt_event_share *out, size_t *nout, uint64_t total)
+static tt_status top_of_map(const tt_counter_map *m, bool ports, tt_event_share *out, size_t *nout,
+                            uint64_t total)
 {
     tt_event_share *all = malloc((m->n ? m->n : 1) * sizeof *all);
     if (all == NULL)
@@ -1148,7 +1176,8 @@ typedef struct history_ctx {
     uint64_t total;
 } history_ctx;
 
-static tt_status on_history_segment(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
+static tt_status on_history_segment(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows,
+                                    size_t n)
 {
     (void)sensor;
     history_ctx *c = ctx;
@@ -1220,7 +1249,10 @@ static tt_status source_history(detector *d, tt_event *e, const tt_addr *addr)
     if (n == 0) {
         snprintf(text, sizeof text, "sent to no other port in the store");
     } else {
-        used = (size_t)snprintf(text, sizeof text, "%s scanned", earlier ? "earlier" : later ? "later" : "also");
+        used = (size_t)snprintf(text, sizeof text, "%s scanned",
+                                earlier ? "earlier"
+                                : later ? "later"
+                                        : "also");
         /* Categories of the listed ports, first seen first. */
         const char *categories[TT_EVENT_TOP];
         size_t ncategories = 0;
@@ -1233,7 +1265,8 @@ static tt_status source_history(detector *d, tt_event *e, const tt_addr *addr)
             h->share = others ? (double)list[i].packets / (double)others : 0;
             if (used < sizeof text)
                 used += (size_t)snprintf(text + used, sizeof text - used, "%s %s", i ? "," : "", h->key);
-            const char *category = d->q->kb ? tt_kb_category(d->q->kb, tt_service_proto(s), tt_service_port(s)) : NULL;
+            const char *category =
+                d->q->kb ? tt_kb_category(d->q->kb, tt_service_proto(s), tt_service_port(s)) : NULL;
             bool seen = category == NULL;
             for (size_t k = 0; k < ncategories && !seen; k++)
                 seen = strcmp(categories[k], category) == 0;
@@ -1326,7 +1359,8 @@ static tt_status drill_down(detector *d, tt_event_list *list)
         int32_t days = e->end - e->start + 1;
         dr->before_from = e->start - days;
         /* Only country events weigh the growth of their sources (against the trailing window). */
-        dr->growth_from = e->start - (days > (int32_t)d->opt->window || !e->by_country ? days : (int32_t)d->opt->window);
+        dr->growth_from =
+            e->start - (days > (int32_t)d->opt->window || !e->by_country ? days : (int32_t)d->opt->window);
         dr->growth_scale = (double)valid_between(d, e->start, e->end) /
                            fmax((double)valid_between(d, dr->growth_from, e->start - 1), 1);
         for (size_t r = 1; r < d->nregions; r++)
@@ -1350,7 +1384,8 @@ static tt_status drill_down(detector *d, tt_event_list *list)
     for (size_t i = 0; i < c.n && st == TT_OK; i++) {
         drill *dr = &c.drills[i];
         tt_event *e = dr->event;
-        if ((st = top_of_map(&dr->countries, false, e->top_countries, &e->ntop_countries, dr->total)) != TT_OK ||
+        if ((st = top_of_map(&dr->countries, false, e->top_countries, &e->ntop_countries, dr->total)) !=
+                TT_OK ||
             (st = top_of_map(&dr->ports, true, e->top_ports, &e->ntop_ports, dr->total)) != TT_OK)
             break;
         if (!e->by_country)
@@ -1401,7 +1436,8 @@ static int event_cmp(const void *a, const void *b)
     return x->by_country ? strcmp(x->cc, y->cc) : (x->port > y->port) - (x->port < y->port);
 }
 
-tt_status tt_detect_events(tt_query *q, const tt_event_options *opt, tt_event_list *out, char *err, size_t errlen)
+tt_status tt_detect_events(tt_query *q, const tt_event_options *opt, tt_event_list *out, char *err,
+                           size_t errlen)
 {
     memset(out, 0, sizeof *out);
     tt_event_options options = *opt;
@@ -1530,8 +1566,8 @@ static void json_event(FILE *out, const tt_event *e)
     fprintf(out, ", \"start\": \"%s\"", tt_format_date(e->start, date, sizeof date));
     fprintf(out, ", \"end\": \"%s\"", tt_format_date(e->end, date, sizeof date));
     fprintf(out, ", \"peak\": \"%s\"", tt_format_date(e->peak, date, sizeof date));
-    fprintf(out, ", \"days\": %d, \"packets\": %llu, \"baseline\": %.1f, \"ratio\": %.2f", e->end - e->start + 1,
-            (unsigned long long)e->packets, e->baseline, e->ratio);
+    fprintf(out, ", \"days\": %d, \"packets\": %llu, \"baseline\": %.1f, \"ratio\": %.2f",
+            e->end - e->start + 1, (unsigned long long)e->packets, e->baseline, e->ratio);
     if (e->kind == TT_EVENT_RANK_JUMP) {
         fprintf(out, ", \"rank\": %d, \"prev_rank\": ", e->rank);
         if (e->prev_rank)
@@ -1569,7 +1605,8 @@ static void share_text(const tt_event_share *s, size_t n, char *buf, size_t len)
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && i < 2 && used < len; i++)
-        used += (size_t)snprintf(buf + used, len - used, "%s%s %.0f%%", i ? ", " : "", s[i].key, 100 * s[i].share);
+        used += (size_t)snprintf(buf + used, len - used, "%s%s %.0f%%", i ? ", " : "", s[i].key,
+                                 100 * s[i].share);
 }
 
 static tt_status table_event(tt_table *t, const tt_event *e)
@@ -1593,8 +1630,8 @@ static tt_status table_event(tt_table *t, const tt_event *e)
         return st;
     tt_cell_int(&row[c++], (int64_t)e->packets);
     tt_cell_real(&row[c++], e->ratio);
-    share_text(e->by_country ? e->top_ports : e->top_countries, e->by_country ? e->ntop_ports : e->ntop_countries,
-               text, sizeof text);
+    share_text(e->by_country ? e->top_ports : e->top_countries,
+               e->by_country ? e->ntop_ports : e->ntop_countries, text, sizeof text);
     if ((st = tt_cell_text(&row[c++], text)))
         return st;
     tt_cell_int(&row[c++], (int64_t)e->sources_before);
@@ -1630,8 +1667,9 @@ tt_status tt_events_print(const tt_event_list *list, tt_format format, FILE *out
         fputs(list->n ? "\n]\n" : "]\n", out);
         return ferror(out) ? TT_ERR_IO : TT_OK;
     }
-    static const char *columns[] = {"kind", "subject", "region", "start", "end", "packets", "ratio", "top",
-                                    "sources_before", "sources_during", "top_source", "tools", "sensors", "note"};
+    static const char *columns[] = {
+        "kind", "subject",        "region",         "start",      "end",   "packets", "ratio",
+        "top",  "sources_before", "sources_during", "top_source", "tools", "sensors", "note"};
     tt_table t;
     tt_table_init(&t, columns, sizeof columns / sizeof columns[0]);
     t.real_digits = 1;

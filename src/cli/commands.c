@@ -86,12 +86,16 @@ const tt_command tt_commands[] = {
      "  --kb FILE   add the entries of a user file (same format as data/kb.conf)\n",
      tt_cmd_kb},
     {"events", "bursts, rises and rank jumps, explained",
-     "usage: teiten events [--by-region] [options]\n"
+     "usage: teiten events [--by-region] [--window N] [--min-packets N] [--min-share F] [options]\n"
      "Finds per port and per source country (and per sensor region with --by-region):\n"
      "bursts above a robust baseline, sustained rises (change points) and ports or\n"
      "countries entering the top 10; each with countries, dominant sources and their\n"
      "history, unique sources before vs during, sensors, tools, OS hints and the\n"
-     "knowledge base's entry. See docs/events.md.\n" QUERY_OPTIONS,
+     "knowledge base's entry. See docs/events.md.\n"
+     "  --window N       trailing baseline window, days (default 28)\n"
+     "  --min-packets N  ignore series whose peak day has fewer packets (default 100)\n"
+     "  --min-share F    ignore subjects under this share of the period's packets\n"
+     "  (--limit defaults to every event)\n" QUERY_OPTIONS,
      tt_cmd_events},
     {"report", "the quarterly report (HTML, Markdown, JSON; ja/en)",
      "usage: teiten report (--quarter 2015Q4 | --from D --to D) [--region CC] [--lang ja|en]\n"

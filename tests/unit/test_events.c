@@ -15,7 +15,7 @@
 #include "classify/p0f.h"
 #include "util/limits.h"
 
-#define DAYS 58  /* 28 days of trailing window + a 30-day period */
+#define DAYS 58 /* 28 days of trailing window + a 30-day period */
 #define FIRST 28
 #define MAX_FOUND 16
 
@@ -41,7 +41,8 @@ static double noise(uint32_t *state)
     return (double)(*state >> 8) / (double)(1u << 23) - 1.0;
 }
 
-static void check_event(const tt_series_event *e, tt_event_kind kind, int32_t start, int32_t end, int32_t peak)
+static void check_event(const tt_series_event *e, tt_event_kind kind, int32_t start, int32_t end,
+                        int32_t peak)
 {
     CHECK_EQ_INT(e->kind, kind);
     CHECK_EQ_INT(e->start, start);
@@ -234,7 +235,10 @@ static void add_row(rows *r, const char *src, const char *cc, uint8_t proto, int
     row->last = (uint32_t)(hour * 3600 + 3000);
 }
 
-static int row_cmp(const void *a, const void *b) { return tt_detail_row_cmp(a, b); }
+static int row_cmp(const void *a, const void *b)
+{
+    return tt_detail_row_cmp(a, b);
+}
 
 static void put(tt_store *store, int64_t hour, int32_t sensor, rows *r)
 {
@@ -284,7 +288,8 @@ static void build_store(tt_store *store, int32_t a, int32_t b)
     /* Whole days: the first hour of the first day and the last of the last. */
     add_row(&ra, "10.9.9.9", "CN", 6, 23, TT_KIND_MIRAI, TT_OS_UNKNOWN, 1, (int64_t)DAY0 * 24);
     put(store, (int64_t)DAY0 * 24, a, &ra);
-    add_row(&ra, "10.9.9.9", "CN", 6, 23, TT_KIND_MIRAI, TT_OS_UNKNOWN, 1, (int64_t)(DAY0 + STORE_DAYS) * 24 - 1);
+    add_row(&ra, "10.9.9.9", "CN", 6, 23, TT_KIND_MIRAI, TT_OS_UNKNOWN, 1,
+            (int64_t)(DAY0 + STORE_DAYS) * 24 - 1);
     put(store, (int64_t)(DAY0 + STORE_DAYS) * 24 - 1, a, &ra);
     CHECK(store->ops->commit(store) == TT_OK);
     free(ra.v);
@@ -344,8 +349,8 @@ static void test_store(void)
     tt_event_list list;
     CHECK(tt_detect_events(&q, &opt, &list, err, sizeof err) == TT_OK);
     for (size_t i = 0; list.n != 5 && i < list.n; i++)
-        fprintf(stderr, "  event %s %s%s %d..%d\n", tt_event_kind_name(list.events[i].kind), list.events[i].cc,
-                list.events[i].by_country ? " (country)" : "", list.events[i].start - DAY0,
+        fprintf(stderr, "  event %s %s%s %d..%d\n", tt_event_kind_name(list.events[i].kind),
+                list.events[i].cc, list.events[i].by_country ? " (country)" : "", list.events[i].start - DAY0,
                 list.events[i].end - DAY0);
     /* burst 5555/tcp, rank jumps 5555/tcp and 53413/udp, burst 53413/udp, burst CN */
     CHECK_EQ_INT(list.n, 5);
@@ -422,7 +427,8 @@ static void test_store(void)
         fclose(out);
         CHECK(text[0] == '[');
         CHECK(strstr(text, "\"history_summary\": \"earlier scanned 102/tcp, 502/tcp: ics ports\"") != NULL);
-        CHECK(strstr(text, "\"top_sources\": [{\"ip\": \"203.0.113.9\", \"share\": 1.0000, \"packets\": 3000}]") !=
+        CHECK(strstr(text,
+                     "\"top_sources\": [{\"ip\": \"203.0.113.9\", \"share\": 1.0000, \"packets\": 3000}]") !=
               NULL);
         CHECK(strstr(text, "\"kind\": \"rank_jump\"") != NULL);
         free(text);
