@@ -16,6 +16,7 @@
 
 #include "analyze/query.h"
 #include "cli/cli.h"
+#include "cli/query_env.h"
 #include "cli/settings.h"
 #include "render/report.h"
 #include "util/limits.h"
@@ -117,102 +118,32 @@ static int parse_report_args(int argc, char **argv, report_args *a)
     return TT_EXIT_OK;
 }
 
-typedef struct report_env {
-    tt_settings settings;
-    tt_store *store;
-    tt_geo *geo;
-    tt_services *services;
-    tt_kb *kb;
-    uint8_t sensor_set[TT_LIMIT_SENSORS / 8];
-    tt_query q;
-} report_env;
-
-static void env_close(report_env *env)
+/* The shared query environment (store, names, knowledge base, --region),
+ * then the report's period: a calendar quarter or --from/--to. */
+static int env_open(tt_query_env *env, const report_args *a)
 {
-    free(env->q.sensors);
-    tt_services_free(env->services);
-    tt_kb_free(env->kb);
-    tt_geo_close(env->geo);
-    tt_store_close(env->store);
-    tt_settings_free(&env->settings);
-}
-
-static int env_open(report_env *env, const report_args *a)
-{
-    char err[1024];
-    memset(env, 0, sizeof *env);
-    if (tt_settings_init(&env->settings) != TT_OK)
-        return TT_EXIT_ERROR;
-    if (a->config && tt_settings_load(&env->settings, a->config, err, sizeof err) != TT_OK) {
-        tt_log_error("%s", err);
-        return TT_EXIT_USAGE;
-    }
-    if (tt_period_set_zone(a->tz, err, sizeof err) != TT_OK) {
-        tt_log_error("%s", err);
-        return TT_EXIT_USAGE;
-    }
+    tt_query_args qa;
+    memset(&qa, 0, sizeof qa);
+    qa.db = a->db;
+    qa.config = a->config;
+    qa.tz = a->tz;
+    qa.region = a->region;
+    qa.geo = a->geo;
+    qa.from = a->from;
+    qa.to = a->to;
+    qa.limit = a->limit;
+    int rc = tt_query_env_open(env, &qa, true);
+    if (rc != TT_EXIT_OK || !a->quarter)
+        return rc;
+    char err[256];
     tt_query *q = &env->q;
-    if (a->quarter) {
-        if (tt_period_quarter(a->quarter, &q->period, err, sizeof err) != TT_OK) {
-            tt_log_error("%s", err);
-            return TT_EXIT_USAGE;
-        }
-    } else {
-        int32_t first_day, last_day;
-        if (!tt_parse_date(a->from, &first_day)) {
-            tt_log_error("--from needs a date YYYY-MM-DD, not '%s'", a->from);
-            return TT_EXIT_USAGE;
-        }
-        if (!tt_parse_date(a->to, &last_day)) {
-            tt_log_error("--to needs a date YYYY-MM-DD, not '%s'", a->to);
-            return TT_EXIT_USAGE;
-        }
-        if (tt_period_make(first_day, last_day, &q->period, err, sizeof err) != TT_OK) {
-            tt_log_error("%s", err);
-            return TT_EXIT_USAGE;
-        }
+    if (tt_period_quarter(a->quarter, &q->period, err, sizeof err) != TT_OK) {
+        tt_log_error("%s", err);
+        return TT_EXIT_USAGE;
     }
     q->filter.hour_from = q->period.hour_from;
     q->filter.hour_to = q->period.hour_to;
-
-    const char *db = a->db ? a->db : env->settings.db;
-    if (tt_store_open(db, false, &env->store, err, sizeof err) != TT_OK) {
-        tt_log_error("%s", err);
-        return TT_EXIT_ERROR;
-    }
-    /* Names only: a missing location database or services file is not fatal. */
-    if (a->geo)
-        snprintf(env->settings.geo, sizeof env->settings.geo, "%s", a->geo);
-    env->settings.nscanners = 0;
-    tt_prefix_list *unused = NULL;
-    if (tt_settings_open_geo(&env->settings, &env->geo, &unused, err, sizeof err) != TT_OK && a->geo) {
-        tt_log_error("%s", err);
-        return TT_EXIT_ERROR;
-    }
-    if (tt_services_load(env->settings.services[0] ? env->settings.services : NULL, &env->services, err,
-                         sizeof err) != TT_OK)
-        tt_log_warn("%s (service names omitted)", err);
-    if (tt_kb_builtin(&env->kb, err, sizeof err) != TT_OK)
-        tt_log_warn("%s (knowledge base omitted)", err);
-    q->store = env->store;
-    q->kb = env->kb;
-    q->services = env->services;
-    q->geo = env->geo;
-    q->limit = (size_t)a->limit;
-    if (env->store->ops->sensors(env->store, &q->sensors, &q->nsensors) != TT_OK) {
-        tt_log_error("%s", env->store->ops->last_error(env->store));
-        return TT_EXIT_ERROR;
-    }
-    if (a->region) {
-        /* Packets destined to the region: those its sensors received. */
-        for (size_t i = 0; i < q->nsensors; i++) {
-            const tt_sensor_info *s = &q->sensors[i];
-            if (strcasecmp(s->region, a->region) == 0 && s->id >= 0 && s->id < TT_LIMIT_SENSORS)
-                env->sensor_set[s->id / 8] |= (uint8_t)(1u << (s->id % 8));
-        }
-        q->filter.sensor_set = env->sensor_set;
-        q->filter.sensor_set_size = TT_LIMIT_SENSORS;
-    }
+    q->no_data = false;
     return TT_EXIT_OK;
 }
 
@@ -246,9 +177,9 @@ int tt_cmd_report(int argc, char **argv)
         a.opt.figure_link = link;
         snprintf(tmp, sizeof tmp, "%s.tmp", a.output);
     }
-    report_env env;
+    tt_query_env env;
     if ((rc = env_open(&env, &a)) != TT_EXIT_OK) {
-        env_close(&env);
+        tt_query_env_close(&env);
         return rc;
     }
     if (a.region && env.q.filter.sensor_set) {
@@ -261,7 +192,7 @@ int tt_cmd_report(int argc, char **argv)
     tt_report *report = NULL;
     if (tt_report_build(&env.q, &a.opt, &report, err, sizeof err) != TT_OK) {
         tt_log_error("%s", err);
-        env_close(&env);
+        tt_query_env_close(&env);
         return TT_EXIT_ERROR;
     }
     FILE *out = stdout;
@@ -292,6 +223,6 @@ int tt_cmd_report(int argc, char **argv)
     }
 cleanup:
     tt_report_free(report);
-    env_close(&env);
+    tt_query_env_close(&env);
     return rc;
 }
