@@ -128,8 +128,10 @@ int tt_query_env_open(tt_query_env *env, const tt_query_args *a, bool need_perio
                          sizeof err) != TT_OK)
         tt_log_warn("%s (service names omitted)", err);
 
-    if (tt_kb_builtin(&env->kb, err, sizeof err) != TT_OK)
-        tt_log_warn("%s (knowledge base omitted)", err);
+    if (tt_settings_open_kb(&env->settings, &env->kb, err, sizeof err) != TT_OK) {
+        tt_log_error("%s", err);
+        return TT_EXIT_USAGE;
+    }
     tt_query *q = &env->q;
     q->kb = env->kb;
     q->category = a->category;

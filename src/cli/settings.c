@@ -50,8 +50,8 @@ static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, 
             return TT_OK;
         }
         if (strcmp(e->section, "store") && strcmp(e->section, "geo") && strcmp(e->section, "services") &&
-            strcmp(e->section, "p0f")) {
-            snprintf(err, errlen, "%s:%u: unknown section [%s] (known: store, geo, p0f, services, sensor NAME)",
+            strcmp(e->section, "p0f") && strcmp(e->section, "kb")) {
+            snprintf(err, errlen, "%s:%u: unknown section [%s] (known: store, geo, p0f, kb, services, sensor NAME)",
                      e->file, e->line, e->section);
             return TT_ERR_FORMAT;
         }
@@ -71,6 +71,14 @@ static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, 
             return TT_ERR_FORMAT;
         }
         return set_path(s->scanners[s->nscanners++], sizeof s->scanners[0], e, err, errlen);
+    }
+    if (strcmp(e->section, "kb") == 0 && strcmp(e->key, "file") == 0) {
+        if (s->nkb_files == TT_SETTINGS_MAX_LISTS) {
+            snprintf(err, errlen, "%s:%u: at most %d knowledge-base files", e->file, e->line,
+                     TT_SETTINGS_MAX_LISTS);
+            return TT_ERR_FORMAT;
+        }
+        return set_path(s->kb_files[s->nkb_files++], sizeof s->kb_files[0], e, err, errlen);
     }
     if (strcmp(e->section, "p0f") == 0 && strcmp(e->key, "file") == 0)
         return set_path(s->p0f, sizeof s->p0f, e, err, errlen);
@@ -177,4 +185,16 @@ tt_status tt_settings_open_p0f(const tt_settings *s, tt_p0f **db, char *err, siz
         fclose(f);
     }
     return tt_p0f_load(s->p0f[0] ? s->p0f : NULL, db, err, errlen);
+}
+
+tt_status tt_settings_open_kb(const tt_settings *s, tt_kb **kb, char *err, size_t errlen)
+{
+    tt_status st = tt_kb_builtin(kb, err, errlen);
+    for (size_t i = 0; i < s->nkb_files && st == TT_OK; i++)
+        st = tt_kb_add_file(*kb, s->kb_files[i], err, errlen);
+    if (st != TT_OK) {
+        tt_kb_free(*kb);
+        *kb = NULL;
+    }
+    return st;
 }

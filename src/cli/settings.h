@@ -4,6 +4,7 @@
  *   [geo]          database = PATH, mmdb_country = PATH, mmdb_asn = PATH,
  *                  scanners = PATH (repeatable: known-scanner prefix lists)
  *   [p0f]          file = PATH | none
+ *   [kb]           file = PATH (repeatable: knowledge-base entries added to the built-in ones)
  *   [services]     file = PATH
  *   [sensor NAME]  prefix = CIDR (repeatable), region = CC, label = k=v (repeatable) */
 #ifndef TT_CLI_SETTINGS_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 
 #include "classify/geo.h"
+#include "classify/kb.h"
 #include "classify/p0f.h"
 #include "classify/prefix_list.h"
 #include "classify/sensor_map.h"
@@ -28,6 +30,8 @@ typedef struct tt_settings {
     size_t nscanners;
     char p0f[1024];      /* "" = /etc/p0f/p0f.fp if present; "none" = no OS hints */
     char services[1024]; /* "" = the built-in IANA registry */
+    char kb_files[TT_SETTINGS_MAX_LISTS][1024];
+    size_t nkb_files;
     tt_sensor_map *sensors;
 } tt_settings;
 
@@ -35,6 +39,8 @@ typedef struct tt_settings {
  * known-scanner lists (*list, owned by the caller, may be NULL). */
 TT_MUST_CHECK tt_status tt_settings_open_geo(const tt_settings *s, tt_geo **geo, tt_prefix_list **list,
                                              char *err, size_t errlen);
+/* The built-in knowledge base plus the configured user files. */
+TT_MUST_CHECK tt_status tt_settings_open_kb(const tt_settings *s, tt_kb **kb, char *err, size_t errlen);
 /* Loads p0f's signatures unless "none"; a missing default file is not an error (*db NULL). */
 TT_MUST_CHECK tt_status tt_settings_open_p0f(const tt_settings *s, tt_p0f **db, char *err, size_t errlen);
 

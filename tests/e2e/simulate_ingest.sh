@@ -28,3 +28,19 @@ python3 "$here/check_queries.py" "$teiten" "$tmp/cap" "$tmp/t.db"
 n=$(grep -c "already ingested" "$tmp/again.log")
 [[ $n -eq $(ls "$tmp"/cap/*.pcap* | wc -l) ]] || { echo "expected every file skipped, got $n"; cat "$tmp/again.log"; exit 1; }
 python3 "$here/check_queries.py" "$teiten" "$tmp/cap" "$tmp/t.db"
+# A user knowledge-base file named in the configuration shows next to its port.
+cat >"$tmp/kb.conf" <<'KB'
+[entry local-postgres]
+port = 5432/tcp
+category = database
+title = PostgreSQL probing seen by our CSIRT
+reference = https://www.postgresql.org/support/security/
+date = 2015-11-01
+KB
+printf '[kb]\nfile = %s\n' "$tmp/kb.conf" >"$tmp/query.conf"
+"$teiten" top ports --db "$tmp/t.db" --config "$tmp/query.conf" --limit 100000 --format csv >"$tmp/ports.csv"
+grep -q '^[0-9]*,tcp,5432,.*database: PostgreSQL probing seen by our CSIRT' "$tmp/ports.csv" ||
+  { echo "user knowledge base not shown next to 5432/tcp"; exit 1; }
+"$teiten" top ports --db "$tmp/t.db" --config "$tmp/query.conf" --category database --format json |
+  python3 -c 'import json,sys; rows=json.load(sys.stdin); assert rows and all(r["kb"].startswith("database:") for r in rows), rows'
+echo "user knowledge base: ok"
