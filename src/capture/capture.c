@@ -19,6 +19,7 @@
 #include <xxhash.h>
 
 #include "capture/stream.h"
+#include "util/log.h"
 #include "util/limits.h"
 
 #define PCAPNG_MAGIC 0x0a0d0d0aU
@@ -39,18 +40,6 @@ struct tt_capture {
     char end_message[512];
 };
 
-static void set_message(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_message(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Offset in the uncompressed stream: bytes the stream handed to stdio minus
  * what stdio still buffers. ftell() computes the same (through the cookie's
@@ -75,7 +64,7 @@ static tt_status open_failure(const tt_stream *stream, const char *name, const c
     const char *stream_msg;
     tt_status status = tt_stream_error(stream, &stream_msg);
     if (status != TT_OK) {
-        set_message(err, errlen, "%s: cannot read the capture header: %s", name, stream_msg);
+        tt_format_message(err, errlen, "%s: cannot read the capture header: %s", name, stream_msg);
         return status;
     }
     const char *codec = tt_stream_codec_name(tt_stream_get_codec(stream));
@@ -85,7 +74,7 @@ static tt_status open_failure(const tt_stream *stream, const char *name, const c
     uint8_t first[4];
     size_t have = tt_stream_first_bytes(stream, first);
     if (have == 0) {
-        set_message(err, errlen, "%s: empty input%s, no capture file header", name, after);
+        tt_format_message(err, errlen, "%s: empty input%s, no capture file header", name, after);
         return TT_ERR_TRUNCATED;
     }
     static const uint8_t pcapng_magic[4] = {0x0a, 0x0d, 0x0d, 0x0a};
@@ -94,30 +83,30 @@ static tt_status open_failure(const tt_stream *stream, const char *name, const c
         /* libpcap says "unknown" when the SHB's first 12 bytes are short or
          * lack the byte-order magic: name the real problem. */
         if (tt_stream_offset(stream) < 12) {
-            set_message(err, errlen, "%s: truncated pcapng section header block%s (%llu bytes)",
+            tt_format_message(err, errlen, "%s: truncated pcapng section header block%s (%llu bytes)",
                         name, after, (unsigned long long)tt_stream_offset(stream));
             return TT_ERR_TRUNCATED;
         }
-        set_message(err, errlen, "%s: pcapng section header block without byte-order magic%s",
+        tt_format_message(err, errlen, "%s: pcapng section header block without byte-order magic%s",
                     name, after);
         return TT_ERR_FORMAT;
     }
     if (strstr(pcap_msg, "unknown file format") != NULL) {
-        set_message(err, errlen,
+        tt_format_message(err, errlen,
                     "%s: not a pcap or pcapng file (first bytes %02x %02x %02x %02x%s)", name,
                     first[0], first[1], first[2], first[3], after);
         return TT_ERR_FORMAT;
     }
     if (strstr(pcap_msg, "truncated") != NULL) {
-        set_message(err, errlen, "%s: truncated capture file header%s: %s", name, after,
+        tt_format_message(err, errlen, "%s: truncated capture file header%s: %s", name, after,
                     pcap_msg);
         return TT_ERR_TRUNCATED;
     }
     if (strstr(pcap_msg, "out of memory") != NULL) {
-        set_message(err, errlen, "%s: %s", name, pcap_msg);
+        tt_format_message(err, errlen, "%s: %s", name, pcap_msg);
         return TT_ERR_NOMEM;
     }
-    set_message(err, errlen, "%s: bad capture file header%s: %s", name, after, pcap_msg);
+    tt_format_message(err, errlen, "%s: bad capture file header%s: %s", name, after, pcap_msg);
     return TT_ERR_FORMAT;
 }
 
@@ -128,7 +117,7 @@ static tt_status capture_start(tt_stream *stream, const char *name, tt_capture *
     tt_status status = TT_ERR_NOMEM;
     tt_capture *cap = calloc(1, sizeof *cap);
     if (cap == NULL || (cap->name = strdup(name)) == NULL) {
-        set_message(err, errlen, "%s: out of memory", name);
+        tt_format_message(err, errlen, "%s: out of memory", name);
         goto fail;
     }
     cap->stream = stream;
@@ -179,12 +168,12 @@ tt_status tt_capture_open(const char *path, tt_capture **out, char *err, size_t 
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_message(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        tt_format_message(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return TT_ERR_IO;
     }
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        set_message(err, errlen, "%s: is a directory, not a capture file", path);
+        tt_format_message(err, errlen, "%s: is a directory, not a capture file", path);
         close(fd);
         return TT_ERR_IO;
     }
@@ -317,7 +306,7 @@ tt_status tt_capture_next(tt_capture *cap, tt_frame *frame, char *err, size_t er
         if (err != NULL && errlen > 0)
             err[0] = '\0';
     } else {
-        set_message(err, errlen, "%s", cap->end_message);
+        tt_format_message(err, errlen, "%s", cap->end_message);
     }
     return status;
 }
@@ -352,7 +341,7 @@ tt_status tt_capture_drain(tt_capture *cap, char *err, size_t errlen)
     char detail[256];
     tt_status status = tt_stream_drain(cap->stream, detail, sizeof detail);
     if (status != TT_OK) {
-        set_message(err, errlen, "%s: %s", cap->name, detail);
+        tt_format_message(err, errlen, "%s: %s", cap->name, detail);
         return status;
     }
     if (cap->end == TT_OK)
@@ -368,16 +357,16 @@ tt_status tt_capture_file_identity(const char *path, uint8_t hash[16], uint64_t 
     XXH3_state_t *state = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_message(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        tt_format_message(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return TT_ERR_IO;
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        set_message(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        tt_format_message(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
         goto cleanup;
     }
     if (S_ISDIR(st.st_mode)) {
-        set_message(err, errlen, "%s: is a directory, not a capture file", path);
+        tt_format_message(err, errlen, "%s: is a directory, not a capture file", path);
         goto cleanup;
     }
     if (S_ISREG(st.st_mode))
@@ -385,7 +374,7 @@ tt_status tt_capture_file_identity(const char *path, uint8_t hash[16], uint64_t 
     chunk = malloc(IDENTITY_CHUNK);
     state = XXH3_createState();
     if (chunk == NULL || state == NULL) {
-        set_message(err, errlen, "%s: out of memory", path);
+        tt_format_message(err, errlen, "%s: out of memory", path);
         status = TT_ERR_NOMEM;
         goto cleanup;
     }
@@ -396,7 +385,7 @@ tt_status tt_capture_file_identity(const char *path, uint8_t hash[16], uint64_t 
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            set_message(err, errlen, "%s: read error at byte offset %llu: %s", path,
+            tt_format_message(err, errlen, "%s: read error at byte offset %llu: %s", path,
                         (unsigned long long)total, strerror(errno));
             goto cleanup;
         }

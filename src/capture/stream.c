@@ -23,6 +23,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "util/log.h"
+
 /* stdio buffer of the cookie FILE*: each refill is one read() (plain) or one
  * decompression run of this size, so per-frame freads are memcpys. */
 #define STREAM_STDIO_BUFFER ((size_t)1 << 20)
@@ -68,18 +70,6 @@ struct tt_stream {
     char error_message[256];
 };
 
-static void set_message(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_message(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void stream_fail(tt_stream *s, tt_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -344,7 +334,7 @@ static tt_status stream_start(tt_stream *s, const char *name, tt_stream **out, c
     s->hash = XXH3_createState();
     s->stdio_buffer = malloc(STREAM_STDIO_BUFFER);
     if (s->in == NULL || s->hash == NULL || s->stdio_buffer == NULL) {
-        set_message(err, errlen, "%s: out of memory", name);
+        tt_format_message(err, errlen, "%s: out of memory", name);
         goto fail;
     }
     (void)XXH3_128bits_reset(s->hash);
@@ -354,7 +344,7 @@ static tt_status stream_start(tt_stream *s, const char *name, tt_stream **out, c
         ssize_t n = raw_read(s, s->in + s->in_len, STREAM_INPUT_BUFFER - s->in_len);
         if (n < 0) {
             status = s->error;
-            set_message(err, errlen, "%s: %s", name, s->error_message);
+            tt_format_message(err, errlen, "%s: %s", name, s->error_message);
             goto fail;
         }
         s->in_len += (size_t)n;
@@ -367,7 +357,7 @@ static tt_status stream_start(tt_stream *s, const char *name, tt_stream **out, c
         /* 16 + 15: gzip wrapper only, largest window. */
         int ret = inflateInit2(&s->zlib, 16 + MAX_WBITS);
         if (ret != Z_OK) {
-            set_message(err, errlen, "%s: cannot start gzip decoder: %s", name, zError(ret));
+            tt_format_message(err, errlen, "%s: cannot start gzip decoder: %s", name, zError(ret));
             goto fail;
         }
         s->zlib_ready = true;
@@ -377,7 +367,7 @@ static tt_status stream_start(tt_stream *s, const char *name, tt_stream **out, c
         s->codec = TT_STREAM_ZSTD;
         s->zstd = ZSTD_createDCtx();
         if (s->zstd == NULL) {
-            set_message(err, errlen, "%s: cannot start zstd decoder", name);
+            tt_format_message(err, errlen, "%s: cannot start zstd decoder", name);
             goto fail;
         }
         /* The default window bound (2^27, what plain `zstd --long` uses)
@@ -394,12 +384,12 @@ static tt_status stream_start(tt_stream *s, const char *name, tt_stream **out, c
     };
     s->file = fopencookie(s, "rb", functions);
     if (s->file == NULL) {
-        set_message(err, errlen, "%s: cannot create stream: %s", name, strerror(errno));
+        tt_format_message(err, errlen, "%s: cannot create stream: %s", name, strerror(errno));
         goto fail;
     }
     /* glibc ignores the size when given no buffer, so pass our own. */
     if (setvbuf(s->file, s->stdio_buffer, _IOFBF, STREAM_STDIO_BUFFER) != 0) {
-        set_message(err, errlen, "%s: cannot set stream buffer", name);
+        tt_format_message(err, errlen, "%s: cannot set stream buffer", name);
         goto fail;
     }
     *out = s;
@@ -416,7 +406,7 @@ tt_status tt_stream_open_fd(int fd, bool close_fd, const char *name, tt_stream *
     *out = NULL;
     tt_stream *s = calloc(1, sizeof *s);
     if (s == NULL) {
-        set_message(err, errlen, "%s: out of memory", name);
+        tt_format_message(err, errlen, "%s: out of memory", name);
         if (close_fd)
             close(fd);
         return TT_ERR_NOMEM;
@@ -435,7 +425,7 @@ tt_status tt_stream_open_file(FILE *raw, const char *name, tt_stream **out, char
     *out = NULL;
     tt_stream *s = calloc(1, sizeof *s);
     if (s == NULL) {
-        set_message(err, errlen, "%s: out of memory", name);
+        tt_format_message(err, errlen, "%s: out of memory", name);
         fclose(raw);
         return TT_ERR_NOMEM;
     }
@@ -510,7 +500,7 @@ tt_status tt_stream_drain(tt_stream *s, char *err, size_t errlen)
          * read error does. */
         uint64_t at = s->raw_total;
         if (raw_read(s, s->in, STREAM_INPUT_BUFFER) < 0) {
-            set_message(err, errlen, "read error at raw byte offset %llu: %s",
+            tt_format_message(err, errlen, "read error at raw byte offset %llu: %s",
                         (unsigned long long)at, strerror(errno));
             return TT_ERR_IO;
         }

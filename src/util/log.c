@@ -40,3 +40,13 @@ void tt_log_info(const char *fmt, ...)
     log_line("", fmt, ap);
     va_end(ap);
 }
+
+void tt_format_message(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}

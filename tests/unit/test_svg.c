@@ -260,7 +260,7 @@ static void test_expand(void)
 static void test_dates_numbers(void)
 {
     char buf[96];
-    int32_t d1, d2, d3, d4;
+    int32_t d1 = 0, d2 = 0, d3 = 0, d4 = 0;
     CHECK(tt_parse_date("2015-11-27", &d1) && tt_parse_date("2015-11-28", &d2) &&
           tt_parse_date("2015-12-03", &d3) && tt_parse_date("2016-01-02", &d4));
     CHECK_EQ_STR(tt_report_date(TT_LANG_JA, d1, buf, sizeof buf), "2015年11月27日");
