@@ -107,14 +107,6 @@ static bool totals_answer(const tt_rollup_filter *f, unsigned group)
     return !(kind_filter && (group == TT_GROUP_CC || group == TT_GROUP_ASN));
 }
 
-static int ranked_cmp(const void *a, const void *b)
-{
-    const tt_counter_entry *ea = a, *eb = b;
-    if (ea->packets != eb->packets)
-        return ea->packets > eb->packets ? -1 : 1;
-    return (ea->key > eb->key) - (ea->key < eb->key);
-}
-
 static bool rankable(unsigned group, uint64_t key)
 {
     /* Non-first fragments have no port: they count in the total, not the ranking. */
@@ -141,15 +133,14 @@ static tt_status rank_period(tt_query *q, const tt_period *period, unsigned grou
     *ranked = NULL;
     *n = 0;
     if (st == TT_OK) {
-        tt_counter_entry *all = tt_counter_map_entries(&map);
+        tt_counter_entry *all = tt_counter_map_ranked(&map);
         if (all == NULL) {
             st = TT_ERR_NOMEM;
         } else {
-            size_t k = 0;
+            size_t k = 0; /* keeps the ranking order */
             for (size_t i = 0; i < map.n; i++)
                 if (rankable(group, all[i].key))
                     all[k++] = all[i];
-            qsort(all, k, sizeof *all, ranked_cmp);
             *ranked = all;
             *n = k;
         }

@@ -357,25 +357,6 @@ static tt_status merge_dense(pass_ctx *c, size_t size)
     return TT_OK;
 }
 
-static int ranked_cmp(const void *a, const void *b)
-{
-    const tt_counter_entry *ea = a, *eb = b;
-    if (ea->packets != eb->packets)
-        return ea->packets > eb->packets ? -1 : 1;
-    return (ea->key > eb->key) - (ea->key < eb->key);
-}
-
-/* Entries of a map sorted by packets (caller frees). */
-static tt_status sorted_entries(const tt_counter_map *m, tt_counter_entry **out)
-{
-    *out = tt_counter_map_entries(m);
-    if (*out == NULL)
-        return TT_ERR_NOMEM;
-    if (m->n > 1)
-        qsort(*out, m->n, sizeof **out, ranked_cmp);
-    return TT_OK;
-}
-
 static void proto_upper(uint8_t proto, char *buf, size_t len)
 {
     const char *name = tt_proto_name(proto);
@@ -424,9 +405,9 @@ static tt_status make_ranking(tt_report *r, bool countries, const tt_counter_map
                               const tt_counter_map *prev, ranked **out, size_t *n)
 {
     tt_counter_entry *now = NULL, *before = NULL;
-    tt_status st = sorted_entries(cur, &now);
+    tt_status st = (now = tt_counter_map_ranked(cur)) == NULL ? TT_ERR_NOMEM : TT_OK;
     if (st == TT_OK)
-        st = sorted_entries(prev, &before);
+        st = (before = tt_counter_map_ranked(prev)) == NULL ? TT_ERR_NOMEM : TT_OK;
     *out = NULL;
     *n = 0;
     size_t rows = cur->n < r->opt.limit ? cur->n : r->opt.limit;

@@ -86,6 +86,22 @@ tt_counter_entry *tt_counter_map_entries(const tt_counter_map *m)
     return out;
 }
 
+static int ranked_cmp(const void *a, const void *b)
+{
+    const tt_counter_entry *ea = a, *eb = b;
+    if (ea->packets != eb->packets)
+        return ea->packets > eb->packets ? -1 : 1;
+    return (ea->key > eb->key) - (ea->key < eb->key);
+}
+
+tt_counter_entry *tt_counter_map_ranked(const tt_counter_map *m)
+{
+    tt_counter_entry *out = tt_counter_map_entries(m);
+    if (out && m->n > 1)
+        qsort(out, m->n, sizeof *out, ranked_cmp);
+    return out;
+}
+
 void tt_addr_set_init(tt_addr_set *s, size_t max_entries)
 {
     memset(s, 0, sizeof *s);

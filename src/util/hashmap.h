@@ -32,6 +32,8 @@ tt_counter_entry *tt_counter_map_get(tt_counter_map *m, uint64_t key);
 tt_counter_entry *tt_counter_map_find(const tt_counter_map *m, uint64_t key);
 /* Copies used entries into a new array (caller frees) of m->n entries. */
 tt_counter_entry *tt_counter_map_entries(const tt_counter_map *m);
+/* The same, ordered as a ranking: most packets first, ties by key. */
+tt_counter_entry *tt_counter_map_ranked(const tt_counter_map *m);
 
 typedef struct tt_addr_set_entry {
     tt_addr addr;
