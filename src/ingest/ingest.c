@@ -9,8 +9,7 @@
 #include "aggregate/aggregator.h"
 #include "aggregate/backscatter.h"
 #include "capture/capture.h"
-#include "classify/fingerprint.h"
-#include "decode/decode.h"
+#include "classify/observe.h"
 #include "util/limits.h"
 #include "util/progress.h"
 
@@ -33,6 +32,7 @@ typedef struct write_queue {
 struct tt_ingest {
     tt_store *store;
     tt_ingest_options opt;
+    tt_observer observer;
     int32_t *sensor_ids; /* configuration sensor index → store id */
     int32_t fixed_sensor_id;
     tt_agg *agg;
@@ -79,6 +79,10 @@ tt_status tt_ingest_new(tt_store *store, const tt_ingest_options *opt, tt_ingest
     if (in->opt.max_entries == 0)
         in->opt.max_entries = TT_LIMIT_AGG_ENTRIES;
     in->fixed_sensor_id = -1;
+    in->observer.sensors = opt->sensors;
+    in->observer.all_mine = opt->sensor_name != NULL;
+    in->observer.p0f = opt->p0f;
+    in->observer.no_classify = opt->no_classify;
     size_t nsensors = tt_sensor_map_count(opt->sensors);
     in->sensor_ids = calloc(nsensors ? nsensors : 1, sizeof *in->sensor_ids);
     in->agg = tt_agg_new(in->opt.max_entries);
@@ -303,40 +307,14 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
                                  tt_status *st, char *err, size_t errlen)
 {
     *st = TT_OK;
-    /* Segments keep seconds as 32-bit values: anything outside is not a real capture time. */
-    if (frame->ts_sec < 0 || frame->ts_sec > (int64_t)UINT32_MAX - 7200)
-        return TT_OUTCOME_MALFORMED;
-    tt_outcome outcome = tt_decode_frame(linktype, frame->data, frame->caplen, frame->wirelen,
-                                         frame->ts_sec, frame->ts_usec, pkt);
-    if (outcome != TT_OUTCOME_OK && outcome != TT_OUTCOME_FRAGMENT)
+    tt_observation obs;
+    tt_outcome outcome = tt_observe(&in->observer, linktype, frame, pkt, &obs);
+    if (!tt_outcome_counts(outcome))
         return outcome;
-    int32_t sensor = in->fixed_sensor_id;
-    if (sensor < 0) {
-        int index = tt_sensor_map_lookup(in->opt.sensors, &pkt->dst);
-        if (index < 0)
-            return TT_OUTCOME_UNASSIGNED;
-        sensor = in->sensor_ids[index];
-    }
-    int32_t port = -1, icmp_type = -1;
-    if (outcome == TT_OUTCOME_OK) {
-        if (pkt->has_ports)
-            port = pkt->dport;
-        else if (pkt->has_icmp)
-            icmp_type = pkt->icmp_type;
-        else
-            port = 0; /* other protocols (GRE, ESP, ...) and ICMP too short for a type */
-        if ((pkt->proto == TT_IPPROTO_ICMP || pkt->proto == TT_IPPROTO_ICMP6) && !pkt->has_icmp)
-            icmp_type = -1;
-    }
-    tt_service service = tt_service_make(pkt->proto, port, icmp_type);
-    uint8_t kind = TT_KIND_OTHER, os = TT_OS_UNKNOWN;
-    if (outcome == TT_OUTCOME_OK && !in->opt.no_classify) {
-        kind = (uint8_t)tt_fingerprint(pkt);
-        if (in->opt.p0f && pkt->proto == TT_IPPROTO_TCP && pkt->has_ports &&
-            (pkt->tcp_flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN)
-            os = (uint8_t)tt_p0f_match(in->opt.p0f, pkt, NULL);
-    }
-    if (tt_kind_is_backscatter((tt_kind)kind)) {
+    int32_t sensor = obs.sensor_index < 0 ? in->fixed_sensor_id : in->sensor_ids[obs.sensor_index];
+    tt_service service = obs.service;
+    uint8_t kind = obs.kind, os = obs.os;
+    if (obs.backscatter) {
         *st = tt_backscatter_add(in->victims, frame->ts_sec, sensor, pkt);
         if (*st == TT_ERR_NOMEM) {
             /* Bound reached: write the rows out (same transaction) and count again. */
