@@ -679,3 +679,15 @@ const char *tt_geo_as_name(tt_geo *geo, uint32_t asn, char *buf, size_t len)
     }
     return buf;
 }
+
+void tt_geo_fill_rows(tt_geo *geo, tt_detail_row *rows, size_t n)
+{
+    tt_geo_info info = {TT_CC_UNKNOWN, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || tt_addr_cmp(&rows[i - 1].src, &rows[i].src) != 0)
+            tt_geo_lookup(geo, &rows[i].src, &info);
+        rows[i].cc = info.cc;
+        rows[i].asn = info.asn;
+        rows[i].src_flags = info.flags;
+    }
+}

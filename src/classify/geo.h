@@ -69,6 +69,9 @@ const char *tt_geo_source(const tt_geo *geo);
 
 /* Country, AS and flags of a source. */
 void tt_geo_lookup(tt_geo *geo, const tt_addr *src, tt_geo_info *out);
+/* Fixes country, AS and flags of detail rows sorted by source: one lookup
+ * per distinct source. */
+void tt_geo_fill_rows(tt_geo *geo, tt_detail_row *rows, size_t n);
 /* Country of a source; TT_CC_UNKNOWN ("ZZ") when the database has none. */
 tt_cc tt_geo_country(tt_geo *geo, const tt_addr *src);
 

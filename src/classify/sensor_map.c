@@ -173,6 +173,14 @@ tt_status tt_sensor_map_finish(tt_sensor_map *map, char *err, size_t errlen)
 size_t tt_sensor_map_count(const tt_sensor_map *map) { return map->nsensors; }
 size_t tt_sensor_map_prefix_count(const tt_sensor_map *map) { return map->nprefixes; }
 
+size_t tt_sensor_map_prefixes_of(const tt_sensor_map *map, int index)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < map->nprefixes; i++)
+        n += map->prefixes[i].sensor == index;
+    return n;
+}
+
 const tt_sensor_def *tt_sensor_map_get(const tt_sensor_map *map, int index)
 {
     if (index < 0 || (size_t)index >= map->nsensors)

@@ -32,6 +32,7 @@ TT_MUST_CHECK tt_status tt_sensor_map_finish(tt_sensor_map *map, char *err, size
 
 size_t tt_sensor_map_count(const tt_sensor_map *map);
 size_t tt_sensor_map_prefix_count(const tt_sensor_map *map);
+size_t tt_sensor_map_prefixes_of(const tt_sensor_map *map, int index); /* prefixes of one sensor */
 const tt_sensor_def *tt_sensor_map_get(const tt_sensor_map *map, int index);
 int tt_sensor_map_find(const tt_sensor_map *map, const char *name); /* -1 if absent */
 

@@ -37,5 +37,9 @@ int tt_cmd_backscatter(int argc, char **argv);
 int tt_cmd_kb(int argc, char **argv);
 int tt_cmd_events(int argc, char **argv);
 int tt_cmd_report(int argc, char **argv);
+int tt_cmd_sensor(int argc, char **argv);
+int tt_cmd_collector(int argc, char **argv);
+int tt_cmd_sensors(int argc, char **argv);
+int tt_cmd_gaps(int argc, char **argv);
 
 #endif

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "analyze/attacks.h"
+#include "analyze/health.h"
 #include "analyze/query.h"
 #include "classify/fingerprint.h"
 #include "cli/cli.h"
@@ -19,10 +21,10 @@
 typedef tt_status (*table_query_fn)(tt_query *q, const void *arg, tt_table *out, char *err, size_t errlen);
 
 /* Opens the store for the arguments, runs the query, prints its table. */
-static int run_table_query(const tt_query_args *a, table_query_fn fn, const void *arg)
+static int run_table_query_in(const tt_query_args *a, table_query_fn fn, const void *arg, bool need_period)
 {
     tt_query_env env;
-    int rc = tt_query_env_open(&env, a, true);
+    int rc = tt_query_env_open(&env, a, need_period);
     if (rc == TT_EXIT_OK) {
         tt_table table;
         char err[1024];
@@ -36,6 +38,11 @@ static int run_table_query(const tt_query_args *a, table_query_fn fn, const void
     }
     tt_query_env_close(&env);
     return rc;
+}
+
+static int run_table_query(const tt_query_args *a, table_query_fn fn, const void *arg)
+{
+    return run_table_query_in(a, fn, arg, true);
 }
 
 typedef tt_status (*ranking_fn)(tt_query *q, tt_table *out, char *err, size_t errlen);
@@ -180,4 +187,42 @@ int tt_cmd_backscatter(int argc, char **argv)
         return TT_EXIT_USAGE;
     }
     return run_table_query(&a, run_attacks, &t);
+}
+
+static tt_status run_sensors(tt_query *q, const void *arg, tt_table *out, char *err, size_t errlen)
+{
+    (void)arg;
+    return tt_query_sensors(q, (int64_t)time(NULL), out, err, errlen);
+}
+
+static tt_status run_gaps(tt_query *q, const void *arg, tt_table *out, char *err, size_t errlen)
+{
+    (void)arg;
+    return tt_query_gaps(q, out, err, errlen);
+}
+
+int tt_cmd_sensors(int argc, char **argv)
+{
+    tt_query_args a;
+    int rc = tt_query_args_parse(argc, argv, &a);
+    if (rc != TT_EXIT_OK)
+        return rc;
+    if (a.npositional != 0) {
+        tt_log_error("usage: teiten sensors [--from D --to D] [--format table|json|csv] [--db FILE]");
+        return TT_EXIT_USAGE;
+    }
+    return run_table_query_in(&a, run_sensors, NULL, false);
+}
+
+int tt_cmd_gaps(int argc, char **argv)
+{
+    tt_query_args a;
+    int rc = tt_query_args_parse(argc, argv, &a);
+    if (rc != TT_EXIT_OK)
+        return rc;
+    if (a.npositional != 0) {
+        tt_log_error("usage: teiten gaps [--from D --to D] [--sensor NAME] [--format table|json|csv] [--db FILE]");
+        return TT_EXIT_USAGE;
+    }
+    return run_table_query(&a, run_gaps, NULL);
 }

@@ -110,6 +110,48 @@ const tt_command tt_commands[] = {
      "usage: teiten stats [--db FILE] [--format table|json|csv]\n"
      "Files ingested, frames per decode outcome, packets per sensor, period covered.\n",
      tt_cmd_stats},
+    {"sensor", "run a sensor: live capture, spool, ship to the collector",
+     "usage: teiten sensor [--config FILE] [--name NAME] (--interface IF... | --read FILE)\n"
+     "                     (--collector https://HOST:PORT --spool DIR [--key HEX] [--ca FILE] | --db FILE)\n"
+     "                     [--filter BPF] [--user NAME] [--spool-max-mb N] [--batch-packets N]\n"
+     "                     [--batch-seconds N] [--heartbeat N] [--retain-dir DIR] [--p0f FILE|none]\n"
+     "Captures the packets sent to this sensor's dark addresses (live with libpcap, or from a\n"
+     "capture file with --read), classifies them like 'teiten ingest', and batches them (every\n"
+     "--batch-seconds or --batch-packets). Each batch is written to the spool (fsync) and sent\n"
+     "over HTTPS to the collector, signed with the sensor's key; it is deleted only once the\n"
+     "collector acknowledged it, so a restart resumes from the spool. A full spool (--spool-max-mb)\n"
+     "turns packets into a declared gap; capture drops (pcap_stats) are declared too.\n"
+     "With --db FILE the batches go straight into a local store (single-host mode).\n"
+     "Options override the [capture], [spool] and [ship] sections of the configuration.\n"
+     "Signals: SIGINT/SIGTERM stop (the last batch is spooled), SIGHUP reloads prefixes, filter,\n"
+     "batch, heartbeat and spool settings. With --read the sensor leaves once the spool is empty.\n"
+     "Exit: 0 ok, 1 error, 2 usage.\n",
+     tt_cmd_sensor},
+    {"collector", "receive sensors' batches over HTTPS into the store",
+     "usage: teiten collector [--config FILE] --listen ADDR:PORT --cert FILE --key FILE [--db FILE]\n"
+     "                        [--fold-seconds N] [--geo FILE]\n"
+     "Serves POST /v1/batch and /v1/heartbeat over TLS. Each sensor authenticates with its own\n"
+     "key ('key = HEX' in [sensor NAME]; 'revoked = yes' refuses it). A batch is committed with\n"
+     "its (sensor, epoch, sequence) before it is acknowledged; a repeated batch is acknowledged\n"
+     "and not stored again. Accepted batches are folded into the data every --fold-seconds\n"
+     "(default 60; 0 = after every batch) and on exit. Bad, forged, replayed, oversized or\n"
+     "unknown requests are refused and logged; nothing is stored for them.\n"
+     "Signals: SIGINT/SIGTERM stop (after folding), SIGHUP reloads keys, SIGUSR1 folds now.\n"
+     "Exit: 0 ok, 1 error, 2 usage.\n",
+     tt_cmd_collector},
+    {"sensors", "health of live sensors: heartbeats, spool, drops, uptime, gaps",
+     "usage: teiten sensors [--from D --to D] [--format table|json|csv] [--db FILE] [--sensor NAME]\n"
+     "One row per sensor: status (up/late/down by heartbeat age; 'files' for sensors only fed\n"
+     "from capture files), last heartbeat and batch, last sequence, batches waiting to be\n"
+     "folded, spool size, frames captured, capture drops, packets lost to a full spool, clock\n"
+     "skew (seconds, sensor minus collector), uptime (share of the period the capture ran)\n"
+     "and the gaps declared in the period.\n" QUERY_OPTIONS,
+     tt_cmd_sensors},
+    {"gaps", "declared data gaps of live sensors",
+     "usage: teiten gaps [--from D --to D] [--sensor NAME] [--format table|json|csv] [--db FILE]\n"
+     "Each interval in which a sensor knows it lost packets, how many, and why: spool-full\n"
+     "(its spool was at its cap), capture-drop or interface-drop (pcap_stats).\n" QUERY_OPTIONS,
+     tt_cmd_gaps},
     {"simulate", "write a synthetic telescope's captures and ground truth",
      "usage: teiten simulate --out DIR [--days N] [--rate PKTS_PER_DAY] [--seed S]\n"
      "                       [--start YYYY-MM-DD] [--one-file] [--truth-detail] [--geo FILE]\n"

@@ -1,17 +1,21 @@
 /* Configuration file → settings. */
 #include "cli/settings.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ship/auth.h"
 #include "util/config.h"
+#include "util/limits.h"
 
 tt_status tt_settings_init(tt_settings *s)
 {
     memset(s, 0, sizeof *s);
     const char *env = getenv("TEITEN_DB");
     snprintf(s->db, sizeof s->db, "%s", env && *env ? env : "teiten.db");
+    s->live.fold_seconds = -1;
     s->sensors = tt_sensor_map_new();
     return s->sensors ? TT_OK : TT_ERR_NOMEM;
 }
@@ -20,6 +24,122 @@ void tt_settings_free(tt_settings *s)
 {
     tt_sensor_map_free(s->sensors);
     s->sensors = NULL;
+    free(s->live.keys);
+    s->live.keys = NULL;
+    s->live.nkeys = 0;
+}
+
+static tt_status set_path(char *dst, size_t len, const tt_config_entry *e, char *err, size_t errlen);
+
+static tt_status set_text(char *dst, size_t len, const tt_config_entry *e, char *err, size_t errlen)
+{
+    if (strlen(e->value) >= len) {
+        snprintf(err, errlen, "%s:%u: %s is too long (at most %zu bytes)", e->file, e->line, e->key, len - 1);
+        return TT_ERR_FORMAT;
+    }
+    snprintf(dst, len, "%s", e->value);
+    return TT_OK;
+}
+
+static tt_status set_number(long *dst, long min, long max, const tt_config_entry *e, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(e->value, &end, 10);
+    if (errno || end == e->value || *end || v < min || v > max) {
+        snprintf(err, errlen, "%s:%u: %s must be a whole number from %ld to %ld, not '%s'", e->file, e->line, e->key,
+                 min, max, e->value);
+        return TT_ERR_FORMAT;
+    }
+    *dst = v;
+    return TT_OK;
+}
+
+static tt_settings_key *key_entry(tt_settings *s, const char *sensor)
+{
+    for (size_t i = 0; i < s->live.nkeys; i++)
+        if (strcmp(s->live.keys[i].sensor, sensor) == 0)
+            return &s->live.keys[i];
+    if (s->live.nkeys >= TT_LIMIT_SENSORS)
+        return NULL;
+    tt_settings_key *p = realloc(s->live.keys, (s->live.nkeys + 1) * sizeof *p);
+    if (p == NULL)
+        return NULL;
+    s->live.keys = p;
+    tt_settings_key *k = &p[s->live.nkeys++];
+    memset(k, 0, sizeof *k);
+    snprintf(k->sensor, sizeof k->sensor, "%s", sensor);
+    return k;
+}
+
+/* [capture], [spool], [ship], [collector]; TT_ERR_NOTFOUND when the key is not one of them. */
+static tt_status live_entry(tt_live_settings *l, const tt_config_entry *e, char *err, size_t errlen)
+{
+    const char *sec = e->section, *k = e->key;
+#define IS(S, K) (strcmp(sec, S) == 0 && strcmp(k, K) == 0)
+    if (IS("capture", "sensor"))
+        return set_text(l->sensor, sizeof l->sensor, e, err, errlen);
+    if (IS("capture", "interface")) {
+        if (l->ninterfaces == TT_SETTINGS_MAX_INTERFACES) {
+            snprintf(err, errlen, "%s:%u: at most %d interfaces", e->file, e->line, TT_SETTINGS_MAX_INTERFACES);
+            return TT_ERR_FORMAT;
+        }
+        return set_text(l->interfaces[l->ninterfaces++], sizeof l->interfaces[0], e, err, errlen);
+    }
+    if (IS("capture", "filter"))
+        return set_text(l->filter, sizeof l->filter, e, err, errlen);
+    if (IS("capture", "snaplen"))
+        return set_number(&l->snaplen, 64, 262144, e, err, errlen);
+    if (IS("capture", "buffer_mb"))
+        return set_number(&l->buffer_mb, 1, 16384, e, err, errlen);
+    if (IS("capture", "user"))
+        return set_text(l->user, sizeof l->user, e, err, errlen);
+    if (IS("capture", "retain_dir"))
+        return set_path(l->retain_dir, sizeof l->retain_dir, e, err, errlen);
+    if (IS("capture", "retain_file_mb"))
+        return set_number(&l->retain_file_mb, 1, 1 << 20, e, err, errlen);
+    if (IS("capture", "retain_max_mb"))
+        return set_number(&l->retain_max_mb, 1, 1L << 30, e, err, errlen);
+    if (IS("capture", "retain_max_age"))
+        return set_number(&l->retain_max_age, 1, 1L << 40, e, err, errlen);
+    if (IS("spool", "dir"))
+        return set_path(l->spool_dir, sizeof l->spool_dir, e, err, errlen);
+    if (IS("spool", "max_mb"))
+        return set_number(&l->spool_max_mb, 1, 1L << 30, e, err, errlen);
+    if (IS("spool", "batch_packets"))
+        return set_number(&l->batch_packets, 1, 1L << 26, e, err, errlen);
+    if (IS("spool", "batch_seconds"))
+        return set_number(&l->batch_seconds, 1, 3600, e, err, errlen);
+    if (IS("ship", "url"))
+        return set_text(l->url, sizeof l->url, e, err, errlen);
+    if (IS("ship", "ca"))
+        return set_path(l->ca, sizeof l->ca, e, err, errlen);
+    if (IS("ship", "heartbeat_seconds"))
+        return set_number(&l->heartbeat_seconds, 1, 3600, e, err, errlen);
+    if (IS("collector", "listen"))
+        return set_text(l->listen, sizeof l->listen, e, err, errlen);
+    if (IS("collector", "cert"))
+        return set_path(l->cert, sizeof l->cert, e, err, errlen);
+    if (IS("collector", "key"))
+        return set_path(l->tls_key, sizeof l->tls_key, e, err, errlen);
+    if (IS("collector", "fold_seconds")) {
+        long v;
+        tt_status st = set_number(&v, 0, 86400, e, err, errlen);
+        l->fold_seconds = (double)v;
+        return st;
+    }
+    if (IS("collector", "max_body_mb"))
+        return set_number(&l->max_body_mb, 1, 64, e, err, errlen);
+    if (IS("collector", "timeout_seconds"))
+        return set_number(&l->timeout_seconds, 1, 3600, e, err, errlen);
+    if (IS("collector", "max_connections"))
+        return set_number(&l->max_connections, 1, 65536, e, err, errlen);
+    if (IS("collector", "per_ip_connections"))
+        return set_number(&l->per_ip_connections, 1, 65536, e, err, errlen);
+    if (IS("collector", "requests_per_second"))
+        return set_number(&l->requests_per_second, 1, 1000000, e, err, errlen);
+#undef IS
+    return TT_ERR_NOTFOUND;
 }
 
 static tt_status set_path(char *dst, size_t len, const tt_config_entry *e, char *err, size_t errlen)
@@ -50,8 +170,10 @@ static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, 
             return TT_OK;
         }
         if (strcmp(e->section, "store") && strcmp(e->section, "geo") && strcmp(e->section, "services") &&
-            strcmp(e->section, "p0f") && strcmp(e->section, "kb")) {
-            snprintf(err, errlen, "%s:%u: unknown section [%s] (known: store, geo, p0f, kb, services, sensor NAME)",
+            strcmp(e->section, "p0f") && strcmp(e->section, "kb") && strcmp(e->section, "capture") &&
+            strcmp(e->section, "spool") && strcmp(e->section, "ship") && strcmp(e->section, "collector")) {
+            snprintf(err, errlen, "%s:%u: unknown section [%s] (known: store, geo, p0f, kb, services, sensor NAME, "
+                     "capture, spool, ship, collector)",
                      e->file, e->line, e->section);
             return TT_ERR_FORMAT;
         }
@@ -84,6 +206,32 @@ static tt_status settings_entry(void *ctx, const tt_config_entry *e, char *err, 
         return set_path(s->p0f, sizeof s->p0f, e, err, errlen);
     if (strcmp(e->section, "services") == 0 && strcmp(e->key, "file") == 0)
         return set_path(s->services, sizeof s->services, e, err, errlen);
+    tt_status live = live_entry(&s->live, e, err, errlen);
+    if (live != TT_ERR_NOTFOUND)
+        return live;
+    if (is_sensor && (strcmp(e->key, "key") == 0 || strcmp(e->key, "revoked") == 0)) {
+        tt_settings_key *k = key_entry(s, e->section_name);
+        if (k == NULL) {
+            snprintf(err, errlen, "%s:%u: too many sensor keys", e->file, e->line);
+            return TT_ERR_FORMAT;
+        }
+        if (strcmp(e->key, "revoked") == 0) {
+            if (strcmp(e->value, "yes") && strcmp(e->value, "no")) {
+                snprintf(err, errlen, "%s:%u: revoked must be yes or no", e->file, e->line);
+                return TT_ERR_FORMAT;
+            }
+            k->revoked = strcmp(e->value, "yes") == 0;
+            return TT_OK;
+        }
+        tt_key parsed;
+        if (!tt_key_parse(e->value, &parsed)) {
+            snprintf(err, errlen, "%s:%u: key must be 64 hex digits (e.g. from 'openssl rand -hex 32')", e->file,
+                     e->line);
+            return TT_ERR_FORMAT;
+        }
+        snprintf(k->hex, sizeof k->hex, "%s", e->value);
+        return TT_OK;
+    }
     if (is_sensor) {
         int index = tt_sensor_map_find(s->sensors, e->section_name);
         if (strcmp(e->key, "prefix") == 0) {

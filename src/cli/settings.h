@@ -6,10 +6,20 @@
  *   [p0f]          file = PATH | none
  *   [kb]           file = PATH (repeatable: knowledge-base entries added to the built-in ones)
  *   [services]     file = PATH
- *   [sensor NAME]  prefix = CIDR (repeatable), region = CC, label = k=v (repeatable) */
+ *   [sensor NAME]  prefix = CIDR (repeatable), region = CC, label = k=v (repeatable),
+ *                  key = 64 hex digits (shipping credential), revoked = yes|no
+ *   [capture]      sensor = NAME, interface = IF (repeatable), filter = BPF, snaplen = N,
+ *                  buffer_mb = N, user = NAME, retain_dir = PATH, retain_file_mb = N,
+ *                  retain_max_mb = N, retain_max_age = SECONDS
+ *   [spool]        dir = PATH, max_mb = N, batch_packets = N, batch_seconds = N
+ *   [ship]         url = https://HOST:PORT, ca = PATH, heartbeat_seconds = N
+ *   [collector]    listen = ADDR:PORT, cert = PATH, key = PATH, fold_seconds = N,
+ *                  max_body_mb = N, timeout_seconds = N, max_connections = N,
+ *                  per_ip_connections = N, requests_per_second = N */
 #ifndef TT_CLI_SETTINGS_H
 #define TT_CLI_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "classify/geo.h"
@@ -20,6 +30,35 @@
 #include "util/status.h"
 
 #define TT_SETTINGS_MAX_LISTS 16
+#define TT_SETTINGS_MAX_INTERFACES 16
+
+/* Per-sensor shipping credentials. */
+typedef struct tt_settings_key {
+    char sensor[64];
+    char hex[65];
+    bool revoked;
+} tt_settings_key;
+
+/* Sensor daemon and collector settings (0 / "" = default). */
+typedef struct tt_live_settings {
+    char sensor[64];
+    char interfaces[TT_SETTINGS_MAX_INTERFACES][64];
+    size_t ninterfaces;
+    char filter[1024];
+    long snaplen, buffer_mb;
+    char user[64];
+    char retain_dir[1024];
+    long retain_file_mb, retain_max_mb, retain_max_age;
+    char spool_dir[1024];
+    long spool_max_mb, batch_packets, batch_seconds;
+    char url[1024], ca[1024];
+    long heartbeat_seconds;
+    char listen[128], cert[1024], tls_key[1024];
+    double fold_seconds; /* < 0 = unset */
+    long max_body_mb, timeout_seconds, max_connections, per_ip_connections, requests_per_second;
+    tt_settings_key *keys;
+    size_t nkeys;
+} tt_live_settings;
 
 typedef struct tt_settings {
     char db[1024];
@@ -33,6 +72,7 @@ typedef struct tt_settings {
     char kb_files[TT_SETTINGS_MAX_LISTS][1024];
     size_t nkb_files;
     tt_sensor_map *sensors;
+    tt_live_settings live;
 } tt_settings;
 
 /* Opens the source-attribution databases the settings name, with the

@@ -152,14 +152,7 @@ void tt_ingest_free(tt_ingest *in)
 static tt_status emit_bin(void *ctx, int64_t hour, int32_t sensor, tt_detail_row *rows, size_t n)
 {
     tt_ingest *in = ctx;
-    tt_geo_info info = {TT_CC_UNKNOWN, 0, 0};
-    for (size_t i = 0; i < n; i++) {
-        if (i == 0 || tt_addr_cmp(&rows[i - 1].src, &rows[i].src) != 0)
-            tt_geo_lookup(in->opt.geo, &rows[i].src, &info);
-        rows[i].cc = info.cc;
-        rows[i].asn = info.asn;
-        rows[i].src_flags = info.flags;
-    }
+    tt_geo_fill_rows(in->opt.geo, rows, n);
     return in->store->ops->put_hour(in->store, hour, sensor, rows, n);
 }
 

@@ -113,6 +113,34 @@ typedef struct tt_file_info {
 } tt_file_info;
 typedef tt_status (*tt_file_fn)(void *ctx, const tt_file_info *file);
 
+/* Live sensors (collector side, see ship/batch.h and collect/). */
+
+/* An interval in which a sensor lost `packets` packets it knows of. */
+typedef struct tt_gap {
+    int64_t start, end; /* seconds since the epoch, inclusive */
+    uint64_t packets;
+    uint8_t reason; /* ship/batch.h tt_gap_reason */
+} tt_gap;
+
+/* What the collector knows of a live sensor's health. Counters are the
+ * sensor's own since it started; times are the collector's clock (0 = never). */
+typedef struct tt_sensor_health {
+    int32_t sensor;
+    int64_t heartbeat_at, batch_at;
+    int64_t skew; /* sensor clock minus collector clock at the last heartbeat, seconds */
+    int64_t interval; /* heartbeat interval the sensor announced, seconds */
+    uint64_t epoch, seq; /* last batch accepted */
+    uint64_t spool_batches, spool_bytes;
+    uint64_t captured, capture_drops, iface_drops, spool_drops;
+    uint64_t pending; /* batches accepted but not yet folded (health_list only) */
+    char address[64];
+    char version[32];
+} tt_sensor_health;
+
+typedef tt_status (*tt_inbox_fn)(void *ctx, int64_t id, int32_t sensor, const uint8_t *data, size_t len);
+typedef tt_status (*tt_gap_fn)(void *ctx, int32_t sensor, const tt_gap *gap);
+typedef tt_status (*tt_uptime_fn)(void *ctx, int32_t sensor, int64_t hour, uint32_t seconds);
+
 typedef struct tt_store_ops {
     const char *name;
     const char *help;
@@ -155,6 +183,24 @@ typedef struct tt_store_ops {
     tt_status (*outcome_totals)(tt_store *store, uint64_t totals[TT_OUTCOME_COUNT]);
     /* Smallest and largest hour with data; TT_ERR_NOTFOUND when empty. */
     tt_status (*hour_range)(tt_store *store, int64_t *first, int64_t *last);
+    /* Live sensors. Exactly-once: batch_accept records (sensor, epoch, seq)
+     * and keeps the batch in the inbox, in the caller's transaction; it
+     * returns TT_ERR_DUPLICATE (storing nothing) when that batch or a later
+     * one of the epoch was accepted before. Inbox batches are folded into the
+     * data later (collect/apply.h) and deleted in the folding transaction. */
+    tt_status (*batch_accept)(tt_store *store, int32_t sensor, uint64_t epoch, uint64_t seq, const uint8_t *data,
+                              size_t len, int64_t now, uint64_t *last_seq);
+    tt_status (*inbox_scan)(tt_store *store, size_t max_batches, tt_inbox_fn fn, void *ctx);
+    tt_status (*inbox_delete)(tt_store *store, int64_t id);
+    tt_status (*put_gap)(tt_store *store, int32_t sensor, const tt_gap *gap);
+    /* Adds the capture interval [from, to) to the sensor's uptime, per hour. */
+    tt_status (*add_uptime)(tt_store *store, int32_t sensor, int64_t from, int64_t to);
+    /* Heartbeat fields (everything but epoch, seq, batch_at). */
+    tt_status (*health_put)(tt_store *store, const tt_sensor_health *health);
+    tt_status (*health_list)(tt_store *store, tt_sensor_health **list, size_t *n); /* caller frees */
+    /* Gaps overlapping the filter's hours and sensors, and uptime per sensor-hour. */
+    tt_status (*scan_gaps)(tt_store *store, const tt_rollup_filter *filter, tt_gap_fn fn, void *ctx);
+    tt_status (*scan_uptime)(tt_store *store, const tt_rollup_filter *filter, tt_uptime_fn fn, void *ctx);
 } tt_store_ops;
 
 /* The store handle starts with its ops so generic code can dispatch. */

@@ -10,20 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/sqlite_internal.h"
 #include "store/store.h"
 #include "util/limits.h"
 
 #define SEGMENT_ZSTD_LEVEL 3
 
-typedef struct sqlite_store {
-    tt_store base;
-    sqlite3 *db;
-    char error[512];
-    sqlite3_stmt *segment_get, *segment_insert, *segment_update, *rollup_delete, *rollup_insert, *victim_upsert;
-    tt_buf data, bloom, totals;
-    tt_detail_row *old_rows, *merged_rows;
-    size_t old_cap, merged_cap;
-} sqlite_store;
 
 /* Each entry moves the schema from version i to i+1. Never edit a released
  * entry: add a new one. */
@@ -109,13 +101,55 @@ static const char *const schema_migrations[] = {
     "CREATE INDEX victims_by_victim ON victims(victim, hour);"
     /* which databases attributed the file's sources (country, AS) */
     "ALTER TABLE files ADD COLUMN geo_source TEXT;",
+    /* 3 → 4: live sensors — exactly-once batch sequence per sensor epoch,
+     * the inbox of accepted batches not yet folded, declared gaps, capture
+     * uptime per hour, and health from heartbeats */
+    "CREATE TABLE batches("
+    "  sensor INTEGER NOT NULL,"
+    "  epoch INTEGER NOT NULL,"     /* 64-bit spool epoch, as a signed integer */
+    "  last_seq INTEGER NOT NULL,"
+    "  PRIMARY KEY(sensor, epoch)) WITHOUT ROWID;"
+    "CREATE TABLE inbox("
+    "  id INTEGER PRIMARY KEY,"
+    "  sensor INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  data BLOB NOT NULL);"
+    "CREATE TABLE gaps("
+    "  id INTEGER PRIMARY KEY,"
+    "  sensor INTEGER NOT NULL,"
+    "  start_ts INTEGER NOT NULL,"
+    "  end_ts INTEGER NOT NULL,"
+    "  packets INTEGER NOT NULL,"
+    "  reason INTEGER NOT NULL);"
+    "CREATE INDEX gaps_by_time ON gaps(start_ts);"
+    "CREATE TABLE uptime("
+    "  sensor INTEGER NOT NULL,"
+    "  hour INTEGER NOT NULL,"
+    "  seconds INTEGER NOT NULL,"
+    "  PRIMARY KEY(hour, sensor)) WITHOUT ROWID;"
+    "CREATE TABLE health("
+    "  sensor INTEGER PRIMARY KEY,"
+    "  heartbeat_at INTEGER NOT NULL DEFAULT 0,"
+    "  batch_at INTEGER NOT NULL DEFAULT 0,"
+    "  skew INTEGER NOT NULL DEFAULT 0,"
+    "  interval INTEGER NOT NULL DEFAULT 0,"
+    "  epoch INTEGER NOT NULL DEFAULT 0,"
+    "  seq INTEGER NOT NULL DEFAULT 0,"
+    "  spool_batches INTEGER NOT NULL DEFAULT 0,"
+    "  spool_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  captured INTEGER NOT NULL DEFAULT 0,"
+    "  capture_drops INTEGER NOT NULL DEFAULT 0,"
+    "  iface_drops INTEGER NOT NULL DEFAULT 0,"
+    "  spool_drops INTEGER NOT NULL DEFAULT 0,"
+    "  address TEXT NOT NULL DEFAULT '',"
+    "  version TEXT NOT NULL DEFAULT '');",
 };
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
 
 static tt_status filter_sql(const tt_rollup_filter *f, tt_buf *sql);
 static void sql_add_minutes(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
-static tt_status db_fail(sqlite_store *s, const char *what)
+tt_status tt_sqlite_fail(sqlite_store *s, const char *what)
 {
     snprintf(s->error, sizeof s->error, "%s: %s", what, sqlite3_errmsg(s->db));
     return TT_ERR_DB;
@@ -126,7 +160,7 @@ static const char *sqlite_last_error(tt_store *store)
     return ((sqlite_store *)store)->error;
 }
 
-static tt_status exec_sql(sqlite_store *s, const char *sql)
+tt_status tt_sqlite_exec(sqlite_store *s, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -140,7 +174,7 @@ static tt_status exec_sql(sqlite_store *s, const char *sql)
 static tt_status prepare(sqlite_store *s, const char *sql, sqlite3_stmt **stmt)
 {
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "prepare");
+        return tt_sqlite_fail(s, "prepare");
     return TT_OK;
 }
 
@@ -154,7 +188,7 @@ static tt_status fill_totals(sqlite_store *s)
     if (sqlite3_prepare_v2(s->db, "SELECT id, hour, data FROM segments WHERE totals IS NULL", -1, &select,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "UPDATE segments SET totals=?2 WHERE id=?1", -1, &update, NULL) != SQLITE_OK) {
-        st = db_fail(s, "migration to schema 2");
+        st = tt_sqlite_fail(s, "migration to schema 2");
         goto cleanup;
     }
     while (st == TT_OK && sqlite3_step(select) == SQLITE_ROW) {
@@ -170,7 +204,7 @@ static tt_status fill_totals(sqlite_store *s)
         sqlite3_bind_int64(update, 1, sqlite3_column_int64(select, 0));
         sqlite3_bind_blob(update, 2, s->totals.data, (int)s->totals.len, SQLITE_STATIC);
         if (sqlite3_step(update) != SQLITE_DONE)
-            st = db_fail(s, "migration to schema 2");
+            st = tt_sqlite_fail(s, "migration to schema 2");
         sqlite3_reset(update);
     }
 cleanup:
@@ -185,7 +219,7 @@ static tt_status migrate(sqlite_store *s, bool writable)
     sqlite3_stmt *stmt = NULL;
     int version = 0;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "read schema version");
+        return tt_sqlite_fail(s, "read schema version");
     if (sqlite3_step(stmt) == SQLITE_ROW)
         version = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
@@ -207,23 +241,23 @@ static tt_status migrate(sqlite_store *s, bool writable)
                  version, SCHEMA_VERSION);
         return TT_ERR_UNSUPPORTED;
     }
-    tt_status st = exec_sql(s, "BEGIN IMMEDIATE");
+    tt_status st = tt_sqlite_exec(s, "BEGIN IMMEDIATE");
     if (st != TT_OK)
         return st;
     for (int v = version; v < SCHEMA_VERSION && st == TT_OK; v++)
-        st = exec_sql(s, schema_migrations[v]);
+        st = tt_sqlite_exec(s, schema_migrations[v]);
     if (st == TT_OK && version >= 1 && version < 2)
         st = fill_totals(s);
     if (st == TT_OK) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
-        st = exec_sql(s, sql);
+        st = tt_sqlite_exec(s, sql);
     }
     if (st == TT_OK)
-        return exec_sql(s, "COMMIT");
+        return tt_sqlite_exec(s, "COMMIT");
     char keep[sizeof s->error];
     memcpy(keep, s->error, sizeof keep);
-    exec_sql(s, "ROLLBACK");
+    tt_sqlite_exec(s, "ROLLBACK");
     memcpy(s->error, keep, sizeof keep);
     return st;
 }
@@ -269,16 +303,16 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
     sqlite3_busy_timeout(s->db, 10000);
     if (sqlite3_create_function(s->db, "teiten_add_minutes", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                 sql_add_minutes, NULL, NULL) != SQLITE_OK) {
-        st = db_fail(s, "register functions");
+        st = tt_sqlite_fail(s, "register functions");
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
     if (writable) {
         /* WAL + NORMAL: a crash loses at most the last commit, never consistency. */
-        if ((st = exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")) != TT_OK)
+        if ((st = tt_sqlite_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")) != TT_OK)
             goto fail;
     }
-    if ((st = exec_sql(s, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;")) != TT_OK)
+    if ((st = tt_sqlite_exec(s, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;")) != TT_OK)
         goto fail;
     if ((st = migrate(s, writable)) != TT_OK)
         goto fail;
@@ -311,12 +345,12 @@ fail:
 
 static tt_status sqlite_begin(tt_store *store)
 {
-    return exec_sql((sqlite_store *)store, "BEGIN IMMEDIATE");
+    return tt_sqlite_exec((sqlite_store *)store, "BEGIN IMMEDIATE");
 }
-static tt_status sqlite_commit(tt_store *store) { return exec_sql((sqlite_store *)store, "COMMIT"); }
+static tt_status sqlite_commit(tt_store *store) { return tt_sqlite_exec((sqlite_store *)store, "COMMIT"); }
 static tt_status sqlite_rollback(tt_store *store)
 {
-    return exec_sql((sqlite_store *)store, "ROLLBACK");
+    return tt_sqlite_exec((sqlite_store *)store, "ROLLBACK");
 }
 
 static tt_status sqlite_sensor_upsert(tt_store *store, const tt_sensor_info *info, int32_t *id)
@@ -331,12 +365,12 @@ static tt_status sqlite_sensor_upsert(tt_store *store, const tt_sensor_info *inf
                            "labels = CASE WHEN ?3 = '' THEN labels ELSE ?3 END "
                            "RETURNING id",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "sensor upsert");
+        return tt_sqlite_fail(s, "sensor upsert");
     sqlite3_bind_text(stmt, 1, info->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, info->region, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, info->labels, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_ROW)
-        st = db_fail(s, "sensor upsert");
+        st = tt_sqlite_fail(s, "sensor upsert");
     else
         *id = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
@@ -356,7 +390,7 @@ static tt_status sqlite_file_lookup(tt_store *store, const uint8_t hash[16], uin
     memset(out, 0, sizeof *out);
     if (sqlite3_prepare_v2(s->db, "SELECT id, frames_done, done FROM files WHERE hash=?1 AND size=?2",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "file lookup");
+        return tt_sqlite_fail(s, "file lookup");
     sqlite3_bind_blob(stmt, 1, hash, 16, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, (sqlite3_int64)size);
     int rc = sqlite3_step(stmt);
@@ -369,19 +403,19 @@ static tt_status sqlite_file_lookup(tt_store *store, const uint8_t hash[16], uin
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return db_fail(s, "file lookup");
+        return tt_sqlite_fail(s, "file lookup");
     if (name == NULL) /* look-up only */
         return TT_ERR_NOTFOUND;
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO files(hash, size, name, started_at) VALUES(?1, ?2, ?3, ?4)",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "file insert");
+        return tt_sqlite_fail(s, "file insert");
     sqlite3_bind_blob(stmt, 1, hash, 16, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, (sqlite3_int64)size);
     sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
     if (sqlite3_step(stmt) != SQLITE_DONE)
-        st = db_fail(s, "file insert");
+        st = tt_sqlite_fail(s, "file insert");
     sqlite3_finalize(stmt);
     out->id = sqlite3_last_insert_rowid(s->db);
     out->state = TT_FILE_NEW;
@@ -400,7 +434,7 @@ static tt_status sqlite_file_update(tt_store *store, int64_t file_id, const tt_f
                            "finished_at=CASE WHEN ?3 THEN ?6 ELSE finished_at END, "
                            "damage=coalesce(?7, damage), geo_source=coalesce(?8, geo_source) WHERE id=?1",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "file update");
+        return tt_sqlite_fail(s, "file update");
     sqlite3_bind_int64(stmt, 1, file_id);
     sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->frames_done);
     sqlite3_bind_int(stmt, 3, p->done);
@@ -412,7 +446,7 @@ static tt_status sqlite_file_update(tt_store *store, int64_t file_id, const tt_f
     if (p->geo_source)
         sqlite3_bind_text(stmt, 8, p->geo_source, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE)
-        st = db_fail(s, "file update");
+        st = tt_sqlite_fail(s, "file update");
     sqlite3_finalize(stmt);
     if (st != TT_OK)
         return st;
@@ -420,7 +454,7 @@ static tt_status sqlite_file_update(tt_store *store, int64_t file_id, const tt_f
                            "INSERT INTO outcomes(file_id, outcome, frames) VALUES(?1, ?2, ?3) "
                            "ON CONFLICT(file_id, outcome) DO UPDATE SET frames = frames + ?3",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "outcome update");
+        return tt_sqlite_fail(s, "outcome update");
     for (int o = 0; o < TT_OUTCOME_COUNT && st == TT_OK; o++) {
         if (p->outcomes[o] == 0)
             continue;
@@ -428,7 +462,7 @@ static tt_status sqlite_file_update(tt_store *store, int64_t file_id, const tt_f
         sqlite3_bind_text(stmt, 2, tt_outcome_name((tt_outcome)o), -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 3, (sqlite3_int64)p->outcomes[o]);
         if (sqlite3_step(stmt) != SQLITE_DONE)
-            st = db_fail(s, "outcome update");
+            st = tt_sqlite_fail(s, "outcome update");
         sqlite3_reset(stmt);
     }
     sqlite3_finalize(stmt);
@@ -483,7 +517,7 @@ static tt_status write_rollup(sqlite_store *s, int64_t hour, int32_t sensor,
         sqlite3_bind_int64(stmt, 10, (sqlite3_int64)groups[i].bytes);
         sqlite3_bind_int64(stmt, 11, (sqlite3_int64)groups[i].sources);
         if (sqlite3_step(stmt) != SQLITE_DONE)
-            st = db_fail(s, "rollup insert");
+            st = tt_sqlite_fail(s, "rollup insert");
         sqlite3_reset(stmt);
     }
     free(groups);
@@ -530,7 +564,7 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
     } else {
         sqlite3_reset(get);
         if (rc != SQLITE_DONE)
-            return db_fail(s, "segment lookup");
+            return tt_sqlite_fail(s, "segment lookup");
     }
     if ((st = tt_segment_encode(rows, n, hour, SEGMENT_ZSTD_LEVEL, &s->data, &s->bloom)) != TT_OK) {
         snprintf(s->error, sizeof s->error, "segment encoding failed: %s", tt_strerror(st));
@@ -561,14 +595,14 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
     rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE)
-        return db_fail(s, "segment write");
+        return tt_sqlite_fail(s, "segment write");
     if (existing_id) {
         sqlite3_bind_int64(s->rollup_delete, 1, hour);
         sqlite3_bind_int(s->rollup_delete, 2, sensor);
         rc = sqlite3_step(s->rollup_delete);
         sqlite3_reset(s->rollup_delete);
         if (rc != SQLITE_DONE)
-            return db_fail(s, "rollup delete");
+            return tt_sqlite_fail(s, "rollup delete");
     }
     return write_rollup(s, hour, sensor, rows, n);
 }
@@ -620,7 +654,7 @@ static tt_status sqlite_put_victim(tt_store *store, const tt_victim_row *r)
     sqlite3_bind_blob(stmt, 10, minutes, sizeof minutes, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
-    return rc == SQLITE_DONE ? TT_OK : db_fail(s, "backscatter insert");
+    return rc == SQLITE_DONE ? TT_OK : tt_sqlite_fail(s, "backscatter insert");
 }
 
 static tt_status sqlite_scan_victims(tt_store *store, const tt_rollup_filter *f,
@@ -638,7 +672,7 @@ static tt_status sqlite_scan_victims(tt_store *store, const tt_rollup_filter *f,
     sqlite3_stmt *stmt = NULL;
     if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
         tt_buf_free(&sql);
-        return st != TT_OK ? st : db_fail(s, "backscatter query");
+        return st != TT_OK ? st : tt_sqlite_fail(s, "backscatter query");
     }
     tt_buf_free(&sql);
     sqlite3_bind_int64(stmt, 1, f->hour_from);
@@ -668,7 +702,7 @@ static tt_status sqlite_scan_victims(tt_store *store, const tt_rollup_filter *f,
             break;
     }
     if (st == TT_OK && rc != SQLITE_DONE)
-        st = db_fail(s, "backscatter query");
+        st = tt_sqlite_fail(s, "backscatter query");
     sqlite3_finalize(stmt);
     return st;
 }
@@ -681,7 +715,7 @@ static tt_status sqlite_sensors(tt_store *store, tt_sensor_info **list, size_t *
     *n = 0;
     if (sqlite3_prepare_v2(s->db, "SELECT id, name, region, labels FROM sensors ORDER BY id", -1,
                            &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "sensor list");
+        return tt_sqlite_fail(s, "sensor list");
     size_t cap = 0;
     tt_status st = TT_OK;
     int rc;
@@ -703,7 +737,7 @@ static tt_status sqlite_sensors(tt_store *store, tt_sensor_info **list, size_t *
         snprintf(info->labels, sizeof info->labels, "%s", (const char *)sqlite3_column_text(stmt, 3));
     }
     if (st == TT_OK && rc != SQLITE_DONE)
-        st = db_fail(s, "sensor list");
+        st = tt_sqlite_fail(s, "sensor list");
     sqlite3_finalize(stmt);
     if (st != TT_OK) {
         free(*list);
@@ -764,7 +798,7 @@ static tt_status sqlite_scan_rollup(tt_store *store, const tt_rollup_filter *f, 
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
         tt_buf_free(&sql);
-        return db_fail(s, "rollup query");
+        return tt_sqlite_fail(s, "rollup query");
     }
     tt_buf_free(&sql);
     sqlite3_bind_int64(stmt, 1, f->hour_from);
@@ -788,7 +822,7 @@ static tt_status sqlite_scan_rollup(tt_store *store, const tt_rollup_filter *f, 
             break;
     }
     if (st == TT_OK && rc != SQLITE_DONE)
-        st = db_fail(s, "rollup query");
+        st = tt_sqlite_fail(s, "rollup query");
     sqlite3_finalize(stmt);
     return st;
 }
@@ -810,7 +844,7 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
         sqlite3_prepare_v2(s->db, "SELECT data FROM segments WHERE id=?1", -1, &data_stmt, NULL) != SQLITE_OK) {
         tt_buf_free(&sql);
         sqlite3_finalize(stmt);
-        return st != TT_OK ? st : db_fail(s, "segment query");
+        return st != TT_OK ? st : tt_sqlite_fail(s, "segment query");
     }
     tt_buf_free(&sql);
     sqlite3_bind_int64(stmt, 1, f->hour_from);
@@ -829,7 +863,7 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
                 continue;
             sqlite3_bind_int64(data_stmt, 1, sqlite3_column_int64(stmt, 3));
             if (sqlite3_step(data_stmt) != SQLITE_ROW) {
-                st = db_fail(s, "segment read");
+                st = tt_sqlite_fail(s, "segment read");
                 break;
             }
             blob = sqlite3_column_blob(data_stmt, 0);
@@ -850,7 +884,7 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
             break;
     }
     if (st == TT_OK && rc != SQLITE_DONE)
-        st = db_fail(s, "segment query");
+        st = tt_sqlite_fail(s, "segment query");
     free(rows);
     sqlite3_finalize(stmt);
     sqlite3_finalize(data_stmt);
@@ -899,7 +933,7 @@ static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, 
     sqlite3_stmt *stmt = NULL;
     if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
         tt_buf_free(&sql);
-        return st != TT_OK ? st : db_fail(s, "totals query");
+        return st != TT_OK ? st : tt_sqlite_fail(s, "totals query");
     }
     tt_buf_free(&sql);
     sqlite3_bind_int64(stmt, 1, f->hour_from);
@@ -922,7 +956,7 @@ static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, 
             break;
     }
     if (st == TT_OK && rc != SQLITE_DONE)
-        st = db_fail(s, "totals query");
+        st = tt_sqlite_fail(s, "totals query");
     sqlite3_finalize(stmt);
     return st;
 }
@@ -935,7 +969,7 @@ static tt_status sqlite_files(tt_store *store, tt_file_fn fn, void *ctx)
                            "SELECT id, name, hex(hash), size, frames_done, done, coalesce(first_ts, 0), "
                            "coalesce(last_ts, 0), started_at, coalesce(damage, '') FROM files ORDER BY id",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "file list");
+        return tt_sqlite_fail(s, "file list");
     tt_status st = TT_OK;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -955,7 +989,7 @@ static tt_status sqlite_files(tt_store *store, tt_file_fn fn, void *ctx)
             break;
     }
     if (st == TT_OK && rc != SQLITE_DONE)
-        st = db_fail(s, "file list");
+        st = tt_sqlite_fail(s, "file list");
     sqlite3_finalize(stmt);
     return st;
 }
@@ -967,7 +1001,7 @@ static tt_status sqlite_outcome_totals(tt_store *store, uint64_t totals[TT_OUTCO
     memset(totals, 0, sizeof(uint64_t) * TT_OUTCOME_COUNT);
     if (sqlite3_prepare_v2(s->db, "SELECT outcome, sum(frames) FROM outcomes GROUP BY outcome", -1,
                            &stmt, NULL) != SQLITE_OK)
-        return db_fail(s, "outcome totals");
+        return tt_sqlite_fail(s, "outcome totals");
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(stmt, 0);
@@ -975,7 +1009,7 @@ static tt_status sqlite_outcome_totals(tt_store *store, uint64_t totals[TT_OUTCO
             if (name && strcmp(name, tt_outcome_name((tt_outcome)o)) == 0)
                 totals[o] = (uint64_t)sqlite3_column_int64(stmt, 1);
     }
-    tt_status st = rc == SQLITE_DONE ? TT_OK : db_fail(s, "outcome totals");
+    tt_status st = rc == SQLITE_DONE ? TT_OK : tt_sqlite_fail(s, "outcome totals");
     sqlite3_finalize(stmt);
     return st;
 }
@@ -986,7 +1020,7 @@ static tt_status sqlite_hour_range(tt_store *store, int64_t *first, int64_t *las
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT min(hour), max(hour) FROM segments", -1, &stmt, NULL) !=
         SQLITE_OK)
-        return db_fail(s, "hour range");
+        return tt_sqlite_fail(s, "hour range");
     tt_status st = TT_ERR_NOTFOUND;
     if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
         *first = sqlite3_column_int64(stmt, 0);
@@ -1019,4 +1053,13 @@ const tt_store_ops tt_store_sqlite_ops = {
     .files = sqlite_files,
     .outcome_totals = sqlite_outcome_totals,
     .hour_range = sqlite_hour_range,
+    .batch_accept = tt_sqlite_batch_accept,
+    .inbox_scan = tt_sqlite_inbox_scan,
+    .inbox_delete = tt_sqlite_inbox_delete,
+    .put_gap = tt_sqlite_put_gap,
+    .add_uptime = tt_sqlite_add_uptime,
+    .health_put = tt_sqlite_health_put,
+    .health_list = tt_sqlite_health_list,
+    .scan_gaps = tt_sqlite_scan_gaps,
+    .scan_uptime = tt_sqlite_scan_uptime,
 };

@@ -1,0 +1,410 @@
+/* On-disk spool (see spool.h). */
+#include "ship/spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ship/batch.h"
+
+typedef struct spooled {
+    uint64_t seq, bytes;
+} spooled;
+
+struct tt_spool {
+    pthread_mutex_t lock;
+    char dir[1024];
+    uint64_t max_bytes;
+    uint64_t epoch, next_seq;
+    tt_gap gaps[TT_SPOOL_MAX_GAPS];
+    size_t ngaps;
+    spooled *files; /* ascending seq */
+    size_t nfiles, files_cap;
+    uint64_t bytes, dropped;
+};
+
+static tt_status io_fail(char *err, size_t errlen, const char *what, const char *path)
+{
+    snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+    return errno == ENOSPC || errno == EDQUOT ? TT_ERR_IO : TT_ERR_IO;
+}
+
+static tt_status sync_dir(const char *dir, char *err, size_t errlen)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0 || fsync(fd) != 0) {
+        tt_status st = io_fail(err, errlen, "cannot sync directory", dir);
+        if (fd >= 0)
+            close(fd);
+        return st;
+    }
+    close(fd);
+    return TT_OK;
+}
+
+/* Writes path atomically: temporary file, fsync, rename, fsync directory. */
+static tt_status write_atomic(const char *dir, const char *path, const void *data, size_t len, char *err,
+                              size_t errlen)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return io_fail(err, errlen, "cannot create", tmp);
+    const uint8_t *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            tt_status st = io_fail(err, errlen, "cannot write", tmp);
+            close(fd);
+            unlink(tmp);
+            return st;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0) {
+        tt_status st = io_fail(err, errlen, "cannot sync", tmp);
+        close(fd);
+        unlink(tmp);
+        return st;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        tt_status st = io_fail(err, errlen, "cannot rename", tmp);
+        unlink(tmp);
+        return st;
+    }
+    return sync_dir(dir, err, errlen);
+}
+
+static tt_status write_state(tt_spool *s, char *err, size_t errlen)
+{
+    char text[64 + TT_SPOOL_MAX_GAPS * 96];
+    size_t len = (size_t)snprintf(text, sizeof text, "teiten-spool 1\nepoch %016" PRIx64 "\nnext_seq %" PRIu64 "\n",
+                                  s->epoch, s->next_seq);
+    for (size_t i = 0; i < s->ngaps && len < sizeof text; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "gap %" PRId64 " %" PRId64 " %" PRIu64 " %u\n",
+                                s->gaps[i].start, s->gaps[i].end, s->gaps[i].packets, s->gaps[i].reason);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/state", s->dir);
+    return write_atomic(s->dir, path, text, len, err, errlen);
+}
+
+static tt_status read_state(tt_spool *s, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return errno == ENOENT ? TT_ERR_NOTFOUND : io_fail(err, errlen, "cannot read", path);
+    char line[256];
+    unsigned lineno = 0;
+    bool have_epoch = false, have_seq = false;
+    tt_status st = TT_OK;
+    while (st == TT_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        tt_gap g;
+        unsigned reason;
+        if (lineno == 1) {
+            if (strcmp(line, "teiten-spool 1\n") != 0)
+                st = TT_ERR_FORMAT;
+        } else if (sscanf(line, "epoch %" SCNx64, &s->epoch) == 1) {
+            have_epoch = true;
+        } else if (sscanf(line, "next_seq %" SCNu64, &s->next_seq) == 1 && s->next_seq > 0) {
+            have_seq = true;
+        } else if (sscanf(line, "gap %" SCNd64 " %" SCNd64 " %" SCNu64 " %u", &g.start, &g.end, &g.packets,
+                          &reason) == 4 &&
+                   reason >= 1 && reason <= TT_GAP_REASON_MAX && g.start <= g.end && s->ngaps < TT_SPOOL_MAX_GAPS) {
+            g.reason = (uint8_t)reason;
+            s->gaps[s->ngaps++] = g;
+        } else {
+            st = TT_ERR_FORMAT;
+        }
+    }
+    fclose(f);
+    if (st == TT_OK && (!have_epoch || !have_seq))
+        st = TT_ERR_FORMAT;
+    if (st != TT_OK)
+        snprintf(err, errlen, "%s:%u: damaged spool state (expected 'teiten-spool 1', 'epoch HEX', "
+                 "'next_seq N', 'gap START END PACKETS REASON' lines)", path, lineno);
+    return st;
+}
+
+static int spooled_cmp(const void *a, const void *b)
+{
+    const spooled *x = a, *y = b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static tt_status add_file(tt_spool *s, uint64_t seq, uint64_t bytes)
+{
+    if (s->nfiles == s->files_cap) {
+        size_t cap = s->files_cap ? s->files_cap * 2 : 64;
+        spooled *p = realloc(s->files, cap * sizeof *p);
+        if (p == NULL)
+            return TT_ERR_NOMEM;
+        s->files = p;
+        s->files_cap = cap;
+    }
+    s->files[s->nfiles++] = (spooled){seq, bytes};
+    s->bytes += bytes;
+    return TT_OK;
+}
+
+static tt_status scan_dir(tt_spool *s, char *err, size_t errlen)
+{
+    DIR *dir = opendir(s->dir);
+    if (dir == NULL)
+        return io_fail(err, errlen, "cannot read the spool", s->dir);
+    struct dirent *e;
+    tt_status st = TT_OK;
+    while (st == TT_OK && (e = readdir(dir)) != NULL) {
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0) {
+            unlink(path); /* a write cut short by a crash: never acknowledged, never counted */
+            continue;
+        }
+        uint64_t seq;
+        char tail[8];
+        if (sscanf(e->d_name, "%20" SCNu64 ".%7s", &seq, tail) != 2 || strcmp(tail, "batch") != 0)
+            continue;
+        struct stat sb;
+        if (stat(path, &sb) != 0)
+            continue;
+        st = add_file(s, seq, (uint64_t)sb.st_size);
+    }
+    closedir(dir);
+    qsort(s->files, s->nfiles, sizeof *s->files, spooled_cmp);
+    return st;
+}
+
+tt_status tt_spool_open(const char *dir, uint64_t max_bytes, tt_spool **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    tt_spool *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return TT_ERR_NOMEM;
+    pthread_mutex_init(&s->lock, NULL);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    s->max_bytes = max_bytes;
+    tt_status st = TT_OK;
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        st = io_fail(err, errlen, "cannot create the spool", dir);
+        goto fail;
+    }
+    char path[1100];
+    snprintf(path, sizeof path, "%s/rejected", dir);
+    (void)mkdir(path, 0750);
+    snprintf(path, sizeof path, "%s/state", dir);
+    st = read_state(s, path, err, errlen);
+    if (st == TT_ERR_NOTFOUND) {
+        /* A new spool: a new epoch, so its sequence numbers never collide
+         * with an earlier spool of the same sensor at the collector. */
+        if (getrandom(&s->epoch, sizeof s->epoch, 0) != (ssize_t)sizeof s->epoch) {
+            st = io_fail(err, errlen, "cannot draw a random epoch for", dir);
+            goto fail;
+        }
+        s->next_seq = 1;
+        st = write_state(s, err, errlen);
+    }
+    if (st != TT_OK || (st = scan_dir(s, err, errlen)) != TT_OK)
+        goto fail;
+    if (s->nfiles > 0 && s->files[s->nfiles - 1].seq >= s->next_seq) {
+        /* The batch was written but the state not yet: that batch already
+         * declared the pending gaps. */
+        s->next_seq = s->files[s->nfiles - 1].seq + 1;
+        s->ngaps = 0;
+        if ((st = write_state(s, err, errlen)) != TT_OK)
+            goto fail;
+    }
+    *out = s;
+    return TT_OK;
+fail:
+    tt_spool_close(s);
+    return st;
+}
+
+void tt_spool_close(tt_spool *s)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_destroy(&s->lock);
+    free(s->files);
+    free(s);
+}
+
+void tt_spool_set_cap(tt_spool *s, uint64_t max_bytes)
+{
+    pthread_mutex_lock(&s->lock);
+    s->max_bytes = max_bytes;
+    pthread_mutex_unlock(&s->lock);
+}
+
+uint64_t tt_spool_epoch(const tt_spool *s) { return s->epoch; }
+
+uint64_t tt_spool_next_seq(tt_spool *s)
+{
+    pthread_mutex_lock(&s->lock);
+    uint64_t seq = s->next_seq;
+    pthread_mutex_unlock(&s->lock);
+    return seq;
+}
+
+size_t tt_spool_pending_gaps(tt_spool *s, tt_gap *out, size_t max)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n = s->ngaps < max ? s->ngaps : max;
+    memcpy(out, s->gaps, n * sizeof *out);
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+static void batch_path(const tt_spool *s, uint64_t seq, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%020" PRIu64 ".batch", s->dir, seq);
+}
+
+/* Adds a gap to the pending list (caller holds the lock): contiguous losses
+ * of one reason widen the last declaration; when the list is full, so does
+ * any loss, so nothing is ever left undeclared. */
+static void pending_gap(tt_spool *s, const tt_gap *lost)
+{
+    tt_gap *last = s->ngaps ? &s->gaps[s->ngaps - 1] : NULL;
+    if (last && last->reason == lost->reason && (s->ngaps == TT_SPOOL_MAX_GAPS || lost->start <= last->end + 1)) {
+        last->start = lost->start < last->start ? lost->start : last->start;
+        last->end = lost->end > last->end ? lost->end : last->end;
+        last->packets += lost->packets;
+    } else if (s->ngaps < TT_SPOOL_MAX_GAPS) {
+        s->gaps[s->ngaps++] = *lost;
+    } else {
+        last->packets += lost->packets; /* full of other reasons: fold in, the count stays exact */
+        last->end = lost->end > last->end ? lost->end : last->end;
+    }
+}
+
+tt_status tt_spool_add_gap(tt_spool *s, const tt_gap *gap, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&s->lock);
+    pending_gap(s, gap);
+    tt_status st = write_state(s, err, errlen);
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+tt_status tt_spool_put(tt_spool *s, uint64_t seq, const uint8_t *data, size_t len, const tt_gap *lost, char *err,
+                       size_t errlen)
+{
+    pthread_mutex_lock(&s->lock);
+    tt_status st = TT_OK;
+    if (seq != s->next_seq) {
+        snprintf(err, errlen, "spool: batch %" PRIu64 " is out of order (expected %" PRIu64 ")", seq, s->next_seq);
+        st = TT_ERR_USAGE;
+        goto out;
+    }
+    if (s->max_bytes && s->bytes + len > s->max_bytes) {
+        if (lost && lost->packets > 0) {
+            pending_gap(s, lost);
+            s->dropped += lost->packets;
+        }
+        tt_status wst = write_state(s, err, errlen);
+        st = wst != TT_OK ? wst : TT_ERR_NOMEM;
+        if (wst == TT_OK)
+            snprintf(err, errlen, "spool %s is full (%" PRIu64 " of %" PRIu64 " bytes)", s->dir, s->bytes,
+                     s->max_bytes);
+        goto out;
+    }
+    char path[1100];
+    batch_path(s, seq, path, sizeof path);
+    if ((st = write_atomic(s->dir, path, data, len, err, errlen)) != TT_OK)
+        goto out;
+    if ((st = add_file(s, seq, len)) != TT_OK)
+        goto out;
+    s->next_seq = seq + 1;
+    s->ngaps = 0;
+    st = write_state(s, err, errlen);
+out:
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+tt_status tt_spool_oldest(tt_spool *s, uint64_t *seq, tt_buf *data, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&s->lock);
+    tt_status st = TT_ERR_NOTFOUND;
+    if (s->nfiles == 0)
+        goto out;
+    *seq = s->files[0].seq;
+    char path[1100];
+    batch_path(s, *seq, path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        st = io_fail(err, errlen, "cannot read", path);
+        goto out;
+    }
+    tt_buf_reset(data);
+    st = tt_buf_reserve(data, s->files[0].bytes);
+    if (st == TT_OK) {
+        data->len = fread(data->data, 1, s->files[0].bytes, f);
+        if (data->len != s->files[0].bytes)
+            st = io_fail(err, errlen, "short read of", path);
+    }
+    fclose(f);
+out:
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+static tt_status drop_first(tt_spool *s, uint64_t seq, const char *moved_to, char *err, size_t errlen)
+{
+    if (s->nfiles == 0 || s->files[0].seq != seq) {
+        snprintf(err, errlen, "spool: batch %" PRIu64 " is not the oldest", seq);
+        return TT_ERR_USAGE;
+    }
+    char path[1100];
+    batch_path(s, seq, path, sizeof path);
+    if (moved_to ? rename(path, moved_to) != 0 : unlink(path) != 0)
+        return io_fail(err, errlen, "cannot remove", path);
+    s->bytes -= s->files[0].bytes;
+    memmove(s->files, s->files + 1, (s->nfiles - 1) * sizeof *s->files);
+    s->nfiles--;
+    return TT_OK;
+}
+
+tt_status tt_spool_remove(tt_spool *s, uint64_t seq, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&s->lock);
+    tt_status st = drop_first(s, seq, NULL, err, errlen);
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+tt_status tt_spool_reject(tt_spool *s, uint64_t seq, char *err, size_t errlen)
+{
+    char to[1200];
+    snprintf(to, sizeof to, "%s/rejected/%020" PRIu64 ".batch", s->dir, seq);
+    pthread_mutex_lock(&s->lock);
+    tt_status st = drop_first(s, seq, to, err, errlen);
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+void tt_spool_get_usage(tt_spool *s, tt_spool_usage *u)
+{
+    pthread_mutex_lock(&s->lock);
+    u->batches = s->nfiles;
+    u->bytes = s->bytes;
+    u->dropped_packets = s->dropped;
+    pthread_mutex_unlock(&s->lock);
+}
