@@ -77,7 +77,7 @@ static void reloadable_from(const tt_settings *s, tt_sensor_reloadable *r)
     r->batch_packets = (uint64_t)s->live.batch_packets;
     r->batch_seconds = (int)s->live.batch_seconds;
     r->heartbeat_seconds = (int)s->live.heartbeat_seconds;
-    r->spool_max = (uint64_t)s->live.spool_max_mb << 20;
+    r->spool_max = (uint64_t)s->live.spool_max_kb << 10;
 }
 
 static tt_status sensor_reload(void *ctx, tt_sensor_reloadable *out, char *err, size_t errlen)
@@ -105,7 +105,7 @@ int tt_cmd_sensor(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},  {"name", required_argument, NULL, 'n'},
         {"interface", required_argument, NULL, 'i'}, {"read", required_argument, NULL, 'r'},
         {"filter", required_argument, NULL, 'f'},  {"spool", required_argument, NULL, 's'},
-        {"spool-max-mb", required_argument, NULL, 'S'}, {"collector", required_argument, NULL, 'u'},
+        {"spool-max-mb", required_argument, NULL, 'S'}, {"spool-max-kb", required_argument, NULL, 'Q'}, {"collector", required_argument, NULL, 'u'},
         {"ca", required_argument, NULL, 'a'},      {"key", required_argument, NULL, 'k'},
         {"db", required_argument, NULL, 'd'},      {"user", required_argument, NULL, 'U'},
         {"batch-packets", required_argument, NULL, 'B'}, {"batch-seconds", required_argument, NULL, 'T'},
@@ -143,12 +143,13 @@ int tt_cmd_sensor(int argc, char **argv)
         case 'g': geo_path = optarg; break;
         case 'P': p0f_path = optarg; break;
         case 'R': retain = optarg; break;
-        case 'S': case 'B': case 'T': case 'H':
+        case 'S': case 'B': case 'T': case 'H': case 'Q':
             if (!tt_parse_u64(optarg, 1u << 30, &v) || v == 0) {
                 tt_log_error("%s needs a positive number, not '%s'", argv[optind - 2], optarg);
                 return TT_EXIT_USAGE;
             }
-            if (opt == 'S') spool_max = (long)v;
+            if (opt == 'S') spool_max = (long)v << 10;
+            if (opt == 'Q') spool_max = (long)v;
             if (opt == 'B') batch_packets = (long)v;
             if (opt == 'T') batch_seconds = (long)v;
             if (opt == 'H') heartbeat = (long)v;
@@ -185,7 +186,7 @@ int tt_cmd_sensor(int argc, char **argv)
     if (retain) snprintf(l->retain_dir, sizeof l->retain_dir, "%s", retain);
     if (geo_path) snprintf(s.geo, sizeof s.geo, "%s", geo_path);
     if (p0f_path) snprintf(s.p0f, sizeof s.p0f, "%s", p0f_path);
-    if (spool_max > 0) l->spool_max_mb = spool_max;
+    if (spool_max > 0) l->spool_max_kb = spool_max;
     if (batch_packets > 0) l->batch_packets = batch_packets;
     if (batch_seconds > 0) l->batch_seconds = batch_seconds;
     if (heartbeat > 0) l->heartbeat_seconds = heartbeat;

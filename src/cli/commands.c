@@ -113,7 +113,8 @@ const tt_command tt_commands[] = {
     {"sensor", "run a sensor: live capture, spool, ship to the collector",
      "usage: teiten sensor [--config FILE] [--name NAME] (--interface IF... | --read FILE)\n"
      "                     (--collector https://HOST:PORT --spool DIR [--key HEX] [--ca FILE] | --db FILE)\n"
-     "                     [--filter BPF] [--user NAME] [--spool-max-mb N] [--batch-packets N]\n"
+     "                     [--filter BPF] [--user NAME] [--spool-max-mb N|--spool-max-kb N]\n"
+     "                     [--batch-packets N]\n"
      "                     [--batch-seconds N] [--heartbeat N] [--retain-dir DIR] [--p0f FILE|none]\n"
      "Captures the packets sent to this sensor's dark addresses (live with libpcap, or from a\n"
      "capture file with --read), classifies them like 'teiten ingest', and batches them (every\n"

@@ -104,8 +104,11 @@ static tt_status live_entry(tt_live_settings *l, const tt_config_entry *e, char 
         return set_number(&l->retain_max_age, 1, 1L << 40, e, err, errlen);
     if (IS("spool", "dir"))
         return set_path(l->spool_dir, sizeof l->spool_dir, e, err, errlen);
-    if (IS("spool", "max_mb"))
-        return set_number(&l->spool_max_mb, 1, 1L << 30, e, err, errlen);
+    if (IS("spool", "max_mb")) {
+        tt_status st = set_number(&l->spool_max_kb, 1, 1L << 30, e, err, errlen);
+        l->spool_max_kb <<= 10;
+        return st;
+    }
     if (IS("spool", "batch_packets"))
         return set_number(&l->batch_packets, 1, 1L << 26, e, err, errlen);
     if (IS("spool", "batch_seconds"))

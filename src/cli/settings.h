@@ -50,7 +50,7 @@ typedef struct tt_live_settings {
     char retain_dir[1024];
     long retain_file_mb, retain_max_mb, retain_max_age;
     char spool_dir[1024];
-    long spool_max_mb, batch_packets, batch_seconds;
+    long spool_max_kb, batch_packets, batch_seconds; /* spool cap kept in KiB ([spool] max_mb) */
     char url[1024], ca[1024];
     long heartbeat_seconds;
     char listen[128], cert[1024], tls_key[1024];

@@ -186,7 +186,8 @@ static tt_status fold_batch(fold_state *f, size_t i, tt_geo *geo, char *err, siz
 /* Merges the parts of each (hour, sensor) and writes them. */
 static tt_status write_parts(fold_state *f, tt_geo *geo, char *err, size_t errlen)
 {
-    qsort(f->parts, f->nparts, sizeof *f->parts, part_cmp);
+    if (f->nparts > 1) /* parts is NULL when nothing was accepted: qsort wants a pointer */
+        qsort(f->parts, f->nparts, sizeof *f->parts, part_cmp);
     tt_status st = TT_OK;
     for (size_t i = 0; i < f->nparts && st == TT_OK;) {
         size_t j = i + 1;

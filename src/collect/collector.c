@@ -395,7 +395,7 @@ tt_status tt_collector_run(tt_collector_options *opt, char *err, size_t errlen)
     if (opt->per_ip_connections == 0)
         opt->per_ip_connections = 32;
     if (opt->requests_per_second == 0)
-        opt->requests_per_second = 100;
+        opt->requests_per_second = 1000;
     if (opt->fold_seconds < 0)
         opt->fold_seconds = 0;
     collector *c = calloc(1, sizeof *c);

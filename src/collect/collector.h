@@ -48,7 +48,7 @@ typedef struct tt_collector_options {
     unsigned timeout_seconds;     /* idle connection timeout, 0 = 15 */
     unsigned max_connections;     /* 0 = 256 */
     unsigned per_ip_connections;  /* 0 = 32 */
-    unsigned requests_per_second; /* per sensor, 0 = 100 */
+    unsigned requests_per_second; /* per sensor, 0 = 1000 (a sensor draining its spool sends back to back) */
     double fold_seconds;          /* 0 = fold after every accepted batch */
     volatile sig_atomic_t *stop, *reload, *fold_now;
     tt_collector_reload_fn reload_fn;

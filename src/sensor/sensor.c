@@ -28,7 +28,7 @@
 #define DEFAULT_BATCH_PACKETS ((uint64_t)1 << 20)
 #define DEFAULT_BATCH_SECONDS 10
 #define DEFAULT_HEARTBEAT_SECONDS 10
-#define MAX_BACKOFF_SECONDS 30.0
+#define MAX_BACKOFF_SECONDS 15.0
 
 typedef struct shipper_thread {
     pthread_t thread;
@@ -55,6 +55,7 @@ typedef struct sensor {
     uint64_t frames, outcomes[TT_OUTCOME_COUNT];
     int64_t opened, last_ts;
     bool have_opened, must_close;
+    bool spool_full; /* logged once per episode */
     tt_status error;
     char message[512];
     /* output */
@@ -232,11 +233,15 @@ static tt_status close_batch(sensor *s, int64_t closed, char *err, size_t errlen
         st = tt_spool_put(s->spool, h.seq, s->out.data, s->out.len, &lost, err, errlen);
         if (st == TT_ERR_NOMEM) {
             /* Not an error: the loss is declared in a later batch. */
-            if (packets > 0)
-                tt_log_warn("%s: %" PRIu64 " packets not kept, declared as a gap", err, packets);
+            if (packets > 0 && !s->spool_full)
+                tt_log_warn("%s: packets are not kept until it has room; they are declared as a gap", err);
+            s->spool_full = true;
             s->summary.spool_dropped += packets;
             st = TT_OK;
         } else if (st == TT_OK) {
+            if (s->spool_full)
+                tt_log_info("spool has room again: %" PRIu64 " packets lost so far, declared", s->summary.spool_dropped);
+            s->spool_full = false;
             s->summary.batches++;
             wake_shipper(s);
         }
@@ -275,6 +280,10 @@ static bool ship_should_quit(sensor *s)
         return false;
     if (!drain)
         return true;
+    /* Pending gaps first: the main thread may turn them into a batch. */
+    tt_gap pending;
+    if (tt_spool_pending_gaps(s->spool, &pending, 1) > 0)
+        return false;
     tt_spool_usage u;
     tt_spool_get_usage(s->spool, &u);
     return u.batches == 0;
@@ -499,6 +508,8 @@ static tt_status run_loop(sensor *s, char *err, size_t errlen)
         tt_capture_close(cap);
         if (st == TT_OK && (s->frames > 0 || s->summary.batches == 0))
             st = close_batch(s, s->last_ts, err, errlen);
+        if (st == TT_OK)
+            tt_log_info("%s: read to the end (%" PRIu64 " frames)", opt->read_path, s->summary.frames);
         return st;
     }
     tt_status st = TT_OK;
@@ -583,8 +594,20 @@ out:
         while (s->ship.drain) {
             tt_spool_usage u;
             tt_spool_get_usage(s->spool, &u);
-            if (u.batches == 0 || (opt->stop && *opt->stop))
+            if (opt->stop && *opt->stop)
                 break;
+            if (u.batches == 0) {
+                /* Losses not yet declared (the spool was full at the last
+                 * batch) leave in one more, empty batch. */
+                tt_gap pending;
+                if (tt_spool_pending_gaps(s->spool, &pending, 1) == 0)
+                    break;
+                if (close_batch(s, s->opened, err, errlen) != TT_OK) {
+                    tt_log_error("%s", err);
+                    break;
+                }
+                continue;
+            }
             struct timespec pause = {0, 50 * 1000 * 1000};
             nanosleep(&pause, NULL);
         }

@@ -250,8 +250,10 @@ static tt_status decode_meta(const uint8_t *meta, size_t len, tt_batch *out, cha
     }
     out->ngaps = ngaps;
     uint64_t nvictims = tt_cursor_varint(&c);
-    /* each victim needs at least 16 + 68 bytes: bounds the allocation by the input */
-    if (c.failed || nvictims > TT_LIMIT_VICTIM_ROWS || nvictims > tt_cursor_left(&c) / 84)
+    /* each victim needs at least 16 + 67 bytes (the address; hour, proto, port,
+     * packets, bytes, first, last and 60 minutes of one-byte varints): bounds
+     * the allocation by the input */
+    if (c.failed || nvictims > TT_LIMIT_VICTIM_ROWS || nvictims > tt_cursor_left(&c) / 83)
         FAIL("batch: bad backscatter row count");
     out->victims = calloc(nvictims ? nvictims : 1, sizeof *out->victims);
     if (out->victims == NULL)
@@ -269,7 +271,7 @@ static tt_status decode_meta(const uint8_t *meta, size_t len, tt_batch *out, cha
             v->minute[m] = count > UINT16_MAX ? UINT16_MAX : (uint16_t)count;
         }
         if (c.failed || addr == NULL || proto > 255 || port > 65536 || hour > UINT32_MAX / 3600 ||
-            first > last || first < hour * 3600 || last >= hour * 3600 + 3600)
+            first > last || first < hour * 3600 || last >= hour * 3600 + 3600 || last > UINT32_MAX)
             FAIL("batch backscatter row %llu: bad fields", (unsigned long long)i);
         v->hour = (int64_t)hour;
         memcpy(v->victim.bytes, addr, 16);

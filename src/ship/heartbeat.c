@@ -10,13 +10,17 @@
 tt_status tt_heartbeat_format(const tt_heartbeat *hb, tt_buf *out)
 {
     tt_buf_reset(out);
-    return tt_buf_printf(out,
-                         "sensor %s\nepoch %016" PRIx64 "\ntime %" PRId64 "\ncounter %" PRIu64 "\ninterval %" PRId64
-                         "\nspool_batches %" PRIu64 "\nspool_bytes %" PRIu64 "\ncaptured %" PRIu64
-                         "\ncapture_drops %" PRIu64 "\niface_drops %" PRIu64 "\nspool_drops %" PRIu64
-                         "\nversion %s\n",
-                         hb->sensor, hb->epoch, hb->time, hb->counter, hb->interval, hb->spool_batches, hb->spool_bytes,
-                         hb->captured, hb->capture_drops, hb->iface_drops, hb->spool_drops, hb->version);
+    tt_status st = tt_buf_printf(out,
+                                 "sensor %s\nepoch %016" PRIx64 "\ntime %" PRId64 "\ncounter %" PRIu64
+                                 "\ninterval %" PRId64 "\nspool_batches %" PRIu64 "\nspool_bytes %" PRIu64
+                                 "\ncaptured %" PRIu64 "\ncapture_drops %" PRIu64 "\niface_drops %" PRIu64
+                                 "\nspool_drops %" PRIu64 "\n",
+                                 hb->sensor, hb->epoch, hb->time, hb->counter, hb->interval, hb->spool_batches,
+                                 hb->spool_bytes, hb->captured, hb->capture_drops, hb->iface_drops, hb->spool_drops);
+    /* The version is optional: an empty one is left out ("version " alone does not parse). */
+    if (st == TT_OK && hb->version[0] != '\0')
+        st = tt_buf_printf(out, "version %s\n", hb->version);
+    return st;
 }
 
 static bool parse_u64(const char *s, size_t len, int base, uint64_t *out)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@ typedef struct spooled {
 
 struct tt_spool {
     pthread_mutex_t lock;
+    int lock_fd; /* flock'd: one sensor per spool */
     char dir[1024];
     uint64_t max_bytes;
     uint64_t epoch, next_seq;
@@ -186,7 +188,8 @@ static tt_status scan_dir(tt_spool *s, char *err, size_t errlen)
         st = add_file(s, seq, (uint64_t)sb.st_size);
     }
     closedir(dir);
-    qsort(s->files, s->nfiles, sizeof *s->files, spooled_cmp);
+    if (s->nfiles > 1) /* files is NULL in an empty spool: qsort wants a pointer */
+        qsort(s->files, s->nfiles, sizeof *s->files, spooled_cmp);
     return st;
 }
 
@@ -196,6 +199,7 @@ tt_status tt_spool_open(const char *dir, uint64_t max_bytes, tt_spool **out, cha
     tt_spool *s = calloc(1, sizeof *s);
     if (s == NULL)
         return TT_ERR_NOMEM;
+    s->lock_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     s->max_bytes = max_bytes;
@@ -205,6 +209,17 @@ tt_status tt_spool_open(const char *dir, uint64_t max_bytes, tt_spool **out, cha
         goto fail;
     }
     char path[1100];
+    snprintf(path, sizeof path, "%s/lock", dir);
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (s->lock_fd < 0) {
+        st = io_fail(err, errlen, "cannot open", path);
+        goto fail;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen, "spool %s is in use by another teiten sensor", dir);
+        st = TT_ERR_USAGE;
+        goto fail;
+    }
     snprintf(path, sizeof path, "%s/rejected", dir);
     (void)mkdir(path, 0750);
     snprintf(path, sizeof path, "%s/state", dir);
@@ -241,6 +256,8 @@ void tt_spool_close(tt_spool *s)
     if (s == NULL)
         return;
     pthread_mutex_destroy(&s->lock);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     free(s->files);
     free(s);
 }
