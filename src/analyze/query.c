@@ -7,6 +7,7 @@
 
 #include "classify/fingerprint.h"
 #include "classify/p0f.h"
+#include "util/limits.h"
 #include "util/hashmap.h"
 #include "util/parse.h"
 
@@ -581,17 +582,63 @@ static tt_status series_row(void *ctx, const tt_rollup_row *row)
     return TT_OK;
 }
 
+/* Capture uptime of live sensors per hour (analyze/health.h has the per-sensor view). */
+typedef struct uptime_ctx {
+    tt_counter_map *by_hour; /* packets = seconds covered, summed over sensors */
+    uint8_t seen[TT_LIMIT_SENSORS / 8];
+    size_t nsensors;
+} uptime_ctx;
+
+static tt_status uptime_row(void *ctx, int32_t sensor, int64_t hour, uint32_t seconds)
+{
+    uptime_ctx *u = ctx;
+    if (sensor >= 0 && sensor < TT_LIMIT_SENSORS && !(u->seen[sensor / 8] & (1u << (sensor % 8)))) {
+        u->seen[sensor / 8] |= (uint8_t)(1u << (sensor % 8));
+        u->nsensors++;
+    }
+    tt_counter_entry *e = tt_counter_map_get(u->by_hour, (uint64_t)hour);
+    if (e == NULL)
+        return TT_ERR_NOMEM;
+    e->packets += seconds;
+    return TT_OK;
+}
+
+/* Share of the live sensors' capture time covered in hours [from, to). */
+static double coverage_of(const uptime_ctx *u, int64_t from, int64_t to)
+{
+    uint64_t seconds = 0;
+    for (int64_t h = from; h < to; h++) {
+        tt_counter_entry *e = tt_counter_map_find(u->by_hour, (uint64_t)h);
+        if (e)
+            seconds += e->packets;
+    }
+    return (double)seconds / ((double)u->nsensors * 3600.0 * (double)(to - from));
+}
+
 tt_status tt_query_series(tt_query *q, bool by_hour, tt_table *out, char *err, size_t errlen)
 {
-    static const char *day_columns[] = {"day", "packets", "bytes"};
-    static const char *hour_columns[] = {"hour", "packets", "bytes"};
-    tt_table_init(out, by_hour ? hour_columns : day_columns, 3);
-    if (q->no_data)
-        return TT_OK;
-    tt_counter_map by_hour_map;
+    /* With live sensors, a coverage column shows outages as gaps, not as drops in scanning. */
+    static const char *day_columns[] = {"day", "packets", "bytes", "coverage"};
+    static const char *hour_columns[] = {"hour", "packets", "bytes", "coverage"};
+    tt_counter_map by_hour_map, uptime_map;
     tt_counter_map_init(&by_hour_map, QUERY_MAX_KEYS);
+    tt_counter_map_init(&uptime_map, QUERY_MAX_KEYS);
+    uptime_ctx up;
+    memset(&up, 0, sizeof up);
+    up.by_hour = &uptime_map;
+    tt_status st = TT_OK;
+    if (!q->no_data && (st = q->store->ops->scan_uptime(q->store, &q->filter, uptime_row, &up)) != TT_OK) {
+        tt_table_init(out, by_hour ? hour_columns : day_columns, 3);
+        store_error(q, st, err, errlen);
+        goto cleanup;
+    }
+    bool coverage = up.nsensors > 0;
+    tt_table_init(out, by_hour ? hour_columns : day_columns, coverage ? 4 : 3);
+    out->real_digits = 3;
+    if (q->no_data)
+        goto cleanup;
     series_ctx ctx = {&q->filter, &by_hour_map};
-    tt_status st = q->filter.has_asn
+    st = q->filter.has_asn
                        ? q->store->ops->scan_segments(q->store, &q->filter, NULL, false, series_detail, &ctx)
                        : q->store->ops->scan_rollup(q->store, &q->filter, TT_GROUP_HOUR, series_row, &ctx);
     if (st != TT_OK) {
@@ -613,6 +660,8 @@ tt_status tt_query_series(tt_query *q, bool by_hour, tt_table *out, char *err, s
                 goto cleanup;
             tt_cell_int(&row[1], e ? (int64_t)e->packets : 0);
             tt_cell_int(&row[2], e ? (int64_t)e->bytes : 0);
+            if (coverage)
+                tt_cell_real(&row[3], coverage_of(&up, h, h + 1));
         }
     } else {
         for (int32_t day = q->period.first_day; day <= q->period.last_day; day++) {
@@ -638,10 +687,13 @@ tt_status tt_query_series(tt_query *q, bool by_hour, tt_table *out, char *err, s
                 goto cleanup;
             tt_cell_int(&row[1], (int64_t)packets);
             tt_cell_int(&row[2], (int64_t)bytes);
+            if (coverage)
+                tt_cell_real(&row[3], coverage_of(&up, from, to));
         }
     }
 cleanup:
     tt_counter_map_free(&by_hour_map);
+    tt_counter_map_free(&uptime_map);
     return st;
 }
 
