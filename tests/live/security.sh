@@ -117,3 +117,9 @@ for what in "bad MAC" "unknown sensor" "revoked" "malformed\|not a teiten batch\
   grep -q "$what" "$tmp/collector.log" || { echo "FAIL no log line for: $what"; cat "$tmp/collector.log"; exit 1; }
 done
 echo "ok   every refusal logged"
+
+# Revocation on SIGHUP: the same sensor is refused from then on.
+printf '\n[sensor jp-tokyo]\nrevoked = yes\n' >> "$tmp/coll.conf"
+kill -HUP "$collector_pid"
+for _ in $(seq 1 50); do grep -q "credentials reloaded" "$tmp/collector.log" && break; sleep 0.1; done
+expect "batch after revocation (SIGHUP)" 403 "$(post /v1/batch jp-tokyo "$k_tokyo" "${batches[12]}")"
