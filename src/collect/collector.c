@@ -290,7 +290,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (++state->requests > c->opt->requests_per_second)
         return refuse(conn, MHD_HTTP_TOO_MANY_REQUESTS, name, "too many requests");
-    return rq->kind == 1 ? handle_batch(c, conn, name, rq) : handle_heartbeat(c, conn, name, rq, state);
+    if (rq->kind != 1)
+        return handle_heartbeat(c, conn, name, rq, state);
+    enum MHD_Result r = handle_batch(c, conn, name, rq);
+    /* Decoding used this thread's codec contexts; the thread is libmicrohttpd's
+     * and ends without a hook of ours, so free them now. */
+    tt_segment_thread_cleanup();
+    return r;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)

@@ -29,6 +29,7 @@
 #define DEFAULT_BATCH_SECONDS 10
 #define DEFAULT_HEARTBEAT_SECONDS 10
 #define MAX_BACKOFF_SECONDS 15.0
+#define STOP_DRAIN_SECONDS 5.0
 
 typedef struct shipper_thread {
     pthread_t thread;
@@ -298,7 +299,7 @@ static void ship_wait(sensor *s, double seconds)
     until.tv_sec = (time_t)whole;
     until.tv_nsec = (long)((whole - (double)until.tv_sec) * 1e9);
     pthread_mutex_lock(&s->ship.lock);
-    if (!s->ship.quit)
+    if (!s->ship.quit || s->ship.drain)
         pthread_cond_timedwait(&s->ship.wake, &s->ship.lock, &until);
     pthread_mutex_unlock(&s->ship.lock);
 }
@@ -311,8 +312,14 @@ static void send_heartbeat(sensor *s, tt_shipper *shipper, tt_buf *body)
     snprintf(hb.version, sizeof hb.version, "%s", TEITEN_VERSION);
     hb.epoch = tt_spool_epoch(s->spool);
     hb.time = (int64_t)now_seconds();
+    /* Microseconds of the sensor clock, kept increasing: heartbeats stay
+     * ordered across restarts of the sensor (the collector refuses replays). */
     static _Thread_local uint64_t counter;
-    hb.counter = ++counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    counter = us > counter ? us : counter + 1;
+    hb.counter = counter;
     tt_spool_usage u;
     tt_spool_get_usage(s->spool, &u);
     hb.spool_batches = u.batches;
@@ -532,7 +539,11 @@ static tt_status run_loop(sensor *s, char *err, size_t errlen)
         if ((s->must_close || now >= s->opened + batch_seconds) && (st = close_batch(s, now, err, errlen)) != TT_OK)
             return st;
     }
-    /* the last interval: what was captured until the stop */
+    /* the last interval: what was captured until the stop, with what the
+     * capture ring still holds */
+    uint64_t handled;
+    if ((st = tt_live_dispatch(s->live, 0, on_frame, s, &handled, err, errlen)) != TT_OK)
+        return st;
     return close_batch(s, (int64_t)now_seconds(), err, errlen);
 }
 
@@ -587,14 +598,18 @@ out:
     if (s->ship.started) {
         pthread_mutex_lock(&s->ship.lock);
         s->ship.quit = true;
-        /* Reading a file: deliver everything before leaving (a second signal stops). */
-        s->ship.drain = st == TT_OK && opt->read_path != NULL && !(opt->stop && *opt->stop);
+        /* Reading a file: deliver everything before leaving (a signal stops).
+         * Stopping a live capture: a few seconds to deliver the last batches;
+         * what is left stays in the spool for the next start. */
+        bool live_stop = st == TT_OK && opt->read_path == NULL;
+        s->ship.drain = st == TT_OK && (live_stop || !(opt->stop && *opt->stop));
         pthread_cond_broadcast(&s->ship.wake);
         pthread_mutex_unlock(&s->ship.lock);
+        double deadline = now_seconds() + STOP_DRAIN_SECONDS;
         while (s->ship.drain) {
             tt_spool_usage u;
             tt_spool_get_usage(s->spool, &u);
-            if (opt->stop && *opt->stop)
+            if (live_stop ? now_seconds() > deadline : (opt->stop && *opt->stop))
                 break;
             if (u.batches == 0) {
                 /* Losses not yet declared (the spool was full at the last

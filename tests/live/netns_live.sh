@@ -21,6 +21,7 @@
 # interface, address or route.
 #
 # Usage: netns_live.sh path/to/teiten      (root; exit 77 = skipped)
+#        TEITEN_LIVE_KEEP=1 keeps the work directory (captures, stores, logs).
 set -euo pipefail
 
 teiten=$(realpath "$1")
@@ -77,7 +78,7 @@ cleanup() {
             tail -n 30 "$f"
         done
     fi
-    rm -rf "$tmp"
+    if [[ -n ${TEITEN_LIVE_KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
     exit "$rc"
 }
 trap cleanup EXIT
@@ -179,6 +180,11 @@ def convert(src, dst):
             n += 1
     print(n)
 
+def truth(path, name):
+    """The sensor's capture file, its link type and frame count, from truth.json."""
+    s = next(s for s in json.load(open(path))["sensors"] if s["name"] == name)
+    print(s["file"], s["linktype"], s["frames"])
+
 def count(path):
     print(sum(1 for _ in read_pcap(path)))
 
@@ -210,6 +216,8 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "convert":
         convert(*args)
+    elif cmd == "truth":
+        truth(*args)
     elif cmd == "count":
         count(*args)
     elif cmd == "frames-reported":
@@ -231,11 +239,10 @@ for i in "${!sensors[@]}"; do
     key[$name]=$(openssl rand -hex 32)
     printf '\n[sensor %s]\nkey = %s\n' "$name" "${key[$name]}" >>"$tmp/collector.conf"
     # tcpreplay needs Ethernet frames: files of other link types are rewritten.
-    file=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print(next(s["file"] for s in t["sensors"] if s["name"]==sys.argv[2]))' "$tmp/sim/truth.json" "$name")
-    linktype=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print(next(s["linktype"] for s in t["sensors"] if s["name"]==sys.argv[2]))' "$tmp/sim/truth.json" "$name")
+    read -r file linktype frames < <(helper truth "$tmp/sim/truth.json" "$name")
     if [[ $linktype -eq 1 ]]; then
         replay[$name]=$tmp/sim/$file
-        frames_sent[$name]=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print(next(s["frames"] for s in t["sensors"] if s["name"]==sys.argv[2]))' "$tmp/sim/truth.json" "$name")
+        frames_sent[$name]=$frames
     else
         replay[$name]=$tmp/replay-$name.pcap
         frames_sent[$name]=$(helper convert "$tmp/sim/$file" "${replay[$name]}")
@@ -560,7 +567,7 @@ for when, rows in (("running", json.load(open(f"{tmp}/sensors-running.json"))), 
         if r is None:
             failures.append(f"sensors ({when}): {name} missing")
             continue
-        check(r.get("status") in (("up",) if when == "running" else ("up", "late")),
+        check(r.get("status") in (("up",) if when == "running" else ("up", "late", "down")),
               f"sensors ({when}): {name} status {r.get('status')}")
         check(r.get("capture_drops") == 0, f"sensors ({when}): {name} capture_drops {r.get('capture_drops')}")
         check(r.get("gap_packets") == 0, f"sensors ({when}): {name} gap_packets {r.get('gap_packets')}")
