@@ -194,6 +194,10 @@ int tt_cmd_sensor(int argc, char **argv)
         tt_log_error("which sensor is this? give --name NAME or [capture] sensor = NAME");
         goto out;
     }
+    if (strspn(l->sensor, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(l->sensor)) {
+        tt_log_error("sensor name '%s' may only use letters, digits, '.', '_' and '-'", l->sensor);
+        goto out;
+    }
     if (read_path == NULL && l->ninterfaces == 0) {
         tt_log_error("nothing to capture: give --interface IF ([capture] interface) or --read FILE");
         goto out;

@@ -31,7 +31,7 @@ TT_MUST_CHECK tt_status tt_apply_accept(tt_store *store, const tt_sensor_map *co
                                         const uint8_t *data, size_t len, int64_t now, tt_accept_result *result,
                                         uint64_t *last_seq, char *err, size_t errlen);
 
-/* Folds up to max_batches inbox batches; *folded = how many. */
+/* Folds up to max_batches inbox batches; *folded = how many. geo must not be NULL. */
 TT_MUST_CHECK tt_status tt_apply_fold(tt_store *store, tt_geo *geo, size_t max_batches, size_t *folded,
                                       char *err, size_t errlen);
 

@@ -180,6 +180,13 @@ static void test_order_and_reopen(void)
     CHECK_EQ_INT(pending(s, gaps), 0);
     tt_spool_close(s);
 
+    /* one sensor per spool: a second open while the first is open is refused */
+    CHECK_EQ_INT(tt_spool_open(dir, 0, &s, err, sizeof err), TT_OK);
+    tt_spool *twice = (tt_spool *)&data;
+    CHECK_EQ_INT(tt_spool_open(dir, 0, &twice, err, sizeof err), TT_ERR_USAGE);
+    CHECK(twice == NULL && contains(err, "in use"));
+    tt_spool_close(s);
+
     /* another spool: another epoch */
     char other[512];
     snprintf(other, sizeof other, "%s/other", root);
