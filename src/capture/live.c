@@ -80,7 +80,10 @@ tt_status tt_live_open(const tt_live_options *opt, tt_live **out, char *err, siz
         live->n = i + 1;
         pcap_set_snaplen(li->pcap, opt->snaplen > 0 ? opt->snaplen : 256);
         pcap_set_promisc(li->pcap, 1);
-        pcap_set_immediate_mode(li->pcap, 1);
+        if (opt->immediate)
+            pcap_set_immediate_mode(li->pcap, 1);
+        else
+            pcap_set_timeout(li->pcap, opt->timeout_ms > 0 ? opt->timeout_ms : 100);
         pcap_set_buffer_size(li->pcap, (opt->buffer_mb > 0 ? opt->buffer_mb : 256) << 20);
         int rc = pcap_activate(li->pcap);
         if (rc < 0) {

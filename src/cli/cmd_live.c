@@ -111,6 +111,7 @@ int tt_cmd_sensor(int argc, char **argv)
         {"batch-packets", required_argument, NULL, 'B'}, {"batch-seconds", required_argument, NULL, 'T'},
         {"heartbeat", required_argument, NULL, 'H'}, {"geo", required_argument, NULL, 'g'},
         {"p0f", required_argument, NULL, 'P'},     {"retain-dir", required_argument, NULL, 'R'},
+        {"immediate", no_argument, NULL, 'I'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *name = NULL, *read_path = NULL, *db = NULL, *geo_path = NULL, *p0f_path = NULL;
@@ -118,6 +119,7 @@ int tt_cmd_sensor(int argc, char **argv)
     size_t nifaces = 0;
     const char *filter = NULL, *spool = NULL, *url = NULL, *ca = NULL, *key_hex = NULL, *user = NULL, *retain = NULL;
     long spool_max = -1, batch_packets = -1, batch_seconds = -1, heartbeat = -1;
+    bool immediate = false;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -143,6 +145,7 @@ int tt_cmd_sensor(int argc, char **argv)
         case 'g': geo_path = optarg; break;
         case 'P': p0f_path = optarg; break;
         case 'R': retain = optarg; break;
+        case 'I': immediate = true; break;
         case 'S': case 'B': case 'T': case 'H': case 'Q':
             if (!tt_parse_u64(optarg, 1u << 30, &v) || v == 0) {
                 tt_log_error("%s needs a positive number, not '%s'", argv[optind - 2], optarg);
@@ -190,6 +193,7 @@ int tt_cmd_sensor(int argc, char **argv)
     if (batch_packets > 0) l->batch_packets = batch_packets;
     if (batch_seconds > 0) l->batch_seconds = batch_seconds;
     if (heartbeat > 0) l->heartbeat_seconds = heartbeat;
+    if (immediate) l->immediate = true;
     if (l->sensor[0] == '\0') {
         tt_log_error("which sensor is this? give --name NAME or [capture] sensor = NAME");
         goto out;
@@ -213,6 +217,8 @@ int tt_cmd_sensor(int argc, char **argv)
     so.live.filter = l->filter;
     so.live.snaplen = (int)l->snaplen;
     so.live.buffer_mb = (int)l->buffer_mb;
+    so.live.immediate = l->immediate;
+    so.live.timeout_ms = (int)l->timeout_ms;
     so.live.retain_dir = l->retain_dir[0] ? l->retain_dir : NULL;
     so.live.retain_file_bytes = (uint64_t)l->retain_file_mb << 20;
     so.live.retain_max_bytes = (uint64_t)l->retain_max_mb << 20;

@@ -92,6 +92,16 @@ static tt_status live_entry(tt_live_settings *l, const tt_config_entry *e, char 
         return set_number(&l->snaplen, 64, 262144, e, err, errlen);
     if (IS("capture", "buffer_mb"))
         return set_number(&l->buffer_mb, 1, 16384, e, err, errlen);
+    if (IS("capture", "timeout_ms"))
+        return set_number(&l->timeout_ms, 1, 10000, e, err, errlen);
+    if (IS("capture", "immediate")) {
+        if (strcmp(e->value, "yes") && strcmp(e->value, "no")) {
+            snprintf(err, errlen, "%s:%u: immediate must be yes or no", e->file, e->line);
+            return TT_ERR_FORMAT;
+        }
+        l->immediate = strcmp(e->value, "yes") == 0;
+        return TT_OK;
+    }
     if (IS("capture", "user"))
         return set_text(l->user, sizeof l->user, e, err, errlen);
     if (IS("capture", "retain_dir"))

@@ -9,7 +9,7 @@
  *   [sensor NAME]  prefix = CIDR (repeatable), region = CC, label = k=v (repeatable),
  *                  key = 64 hex digits (shipping credential), revoked = yes|no
  *   [capture]      sensor = NAME, interface = IF (repeatable), filter = BPF, snaplen = N,
- *                  buffer_mb = N, user = NAME, retain_dir = PATH, retain_file_mb = N,
+ *                  buffer_mb = N, immediate = yes|no, timeout_ms = N, user = NAME, retain_dir = PATH, retain_file_mb = N,
  *                  retain_max_mb = N, retain_max_age = SECONDS
  *   [spool]        dir = PATH, max_mb = N, batch_packets = N, batch_seconds = N
  *   [ship]         url = https://HOST:PORT, ca = PATH, heartbeat_seconds = N
@@ -45,7 +45,8 @@ typedef struct tt_live_settings {
     char interfaces[TT_SETTINGS_MAX_INTERFACES][64];
     size_t ninterfaces;
     char filter[1024];
-    long snaplen, buffer_mb;
+    long snaplen, buffer_mb, timeout_ms;
+    bool immediate;
     char user[64];
     char retain_dir[1024];
     long retain_file_mb, retain_max_mb, retain_max_age;
