@@ -295,10 +295,12 @@ wait_for 20 "the collector to listen" listening
 declare -A sensor_pid tcpdump_pid
 # start_sensor INDEX LOG: runs teiten sensor on the dark interface of sensor INDEX.
 start_sensor() {
-    local n=$(($1 + 1)) name=${sensors[$1]}
+    local n=$(($1 + 1)) name=${sensors[$1]} retain=()
+    # The first sensor also keeps raw frames (rotating pcap files).
+    [[ $1 -ne 0 ]] || retain=(--retain-dir "$tmp/retain-$name")
     ip netns exec "$prefix-s$n" "$teiten" sensor --config "$conf" --name "$name" --interface dark \
         --collector "$url" --ca "$tmp/cert.pem" --key "${key[$name]}" --spool "$tmp/spool-$name" \
-        --batch-seconds 1 --heartbeat 1 >"$2" 2>&1 &
+        --batch-seconds 1 --heartbeat 1 "${retain[@]}" >"$2" 2>&1 &
     sensor_pid[$name]=$!
     pids+=("$!")
 }
@@ -329,6 +331,10 @@ done
 # A heartbeat arrives only once the sensor's capture is open.
 wait_for 30 "every sensor's heartbeat" helper sensors-up "$teiten" "$tmp/c.db" "${sensors[@]}"
 echo "collector and ${#sensors[@]} sensors up after $((SECONDS - start_seconds)) s"
+
+# SIGHUP reloads the configuration while capturing (counts must stay exact).
+kill -HUP "${sensor_pid[${sensors[0]}]}"
+wait_for 10 "${sensors[0]} to reload its configuration" grep -q "configuration reloaded" "$tmp/sensor-${sensors[0]}.log"
 
 # ---------------------------------------------------------------- traffic
 for i in "${!sensors[@]}"; do
@@ -414,6 +420,11 @@ caught_up() {
     done
 }
 wait_for 30 "the sensors to report the frames tcpdump recorded $json" caught_up
+retained=0
+for f in "$tmp/retain-${sensors[0]}"/teiten-*.pcap; do retained=$((retained + $(helper count "$f"))); done
+[[ $retained -eq ${recorded[${sensors[0]}]} ]] ||
+    fail "${sensors[0]} retained $retained raw frames, tcpdump recorded ${recorded[${sensors[0]}]}"
+echo "raw retention of ${sensors[0]}: $retained frames, as recorded"
 helper sensors-up "$teiten" "$tmp/c.db" "${sensors[@]}" || fail "a sensor is not 'up' before the stop"
 "$teiten" sensors --db "$tmp/c.db" --format json >"$tmp/sensors-running.json"
 
