@@ -436,6 +436,11 @@ compare the rows of one run rather than across runs."
 fi
 
 mkdir -p "$(dirname "$doc")"
+# Keep the sections other benchmarks write (bench/live.sh: between its markers).
+kept_sections=""
+if [[ -f $doc ]]; then
+  kept_sections=$(sed -n '/<!-- bench\/live.sh: start/,/<!-- bench\/live.sh: end -->/p' "$doc")
+fi
 cat >"$doc" <<EOF
 # Benchmarks
 
@@ -521,4 +526,5 @@ teiten (its counts equal the ground truth):
 
 $targets_md
 EOF
+if [[ -n $kept_sections ]]; then printf '\n%s\n' "$kept_sections" >>"$doc"; fi
 say "wrote $doc"

@@ -16,6 +16,16 @@ struct tt_shipper {
     uint64_t bytes_sent;
 };
 
+/* Counts what libcurl hands to TLS: request headers and body, once each. */
+static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, void *user)
+{
+    (void)handle;
+    (void)data;
+    if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT)
+        ((tt_shipper *)user)->bytes_sent += size;
+    return 0;
+}
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
@@ -95,6 +105,9 @@ tt_ship_result tt_shipper_post(tt_shipper *s, const char *path, const void *body
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(c, CURLOPT_DEBUGDATA, s);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
     if (s->ca[0])
         curl_easy_setopt(c, CURLOPT_CAINFO, s->ca);
     s->response_len = 0;
@@ -105,10 +118,6 @@ tt_ship_result tt_shipper_post(tt_shipper *s, const char *path, const void *body
         snprintf(message, msglen, "%s: %s", url, curl_easy_strerror(rc));
         return TT_SHIP_RETRY;
     }
-    curl_off_t up = 0, header = 0;
-    curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
-    curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &header);
-    s->bytes_sent += (uint64_t)up + (uint64_t)header;
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     /* one line of the answer is enough for a log */

@@ -36,7 +36,7 @@ void tt_shipper_free(tt_shipper *shipper); /* accepts NULL */
 tt_ship_result tt_shipper_post(tt_shipper *shipper, const char *path, const void *body, size_t len, char *message,
                                size_t msglen);
 
-/* Exposed for tests: bytes sent on the wire so far (request bodies and headers). */
+/* HTTP bytes sent so far (request headers and bodies, before TLS). */
 uint64_t tt_shipper_bytes_sent(const tt_shipper *shipper);
 
 #endif
