@@ -542,8 +542,15 @@ static tt_status run_loop(sensor *s, char *err, size_t errlen)
     /* the last interval: what was captured until the stop, with what the
      * capture ring still holds */
     uint64_t handled;
-    if ((st = tt_live_dispatch(s->live, 0, on_frame, s, &handled, err, errlen)) != TT_OK)
-        return st;
+    double give_up = now_seconds() + STOP_DRAIN_SECONDS;
+    do {
+        if ((st = tt_live_dispatch(s->live, 0, on_frame, s, &handled, err, errlen)) != TT_OK)
+            return st;
+        if (s->error != TT_OK) {
+            snprintf(err, errlen, "%s", s->message);
+            return s->error;
+        }
+    } while (handled > 0 && now_seconds() < give_up);
     return close_batch(s, (int64_t)now_seconds(), err, errlen);
 }
 
