@@ -32,6 +32,8 @@ skip() {
 }
 [[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, raw sockets)"
 ip netns list >/dev/null 2>&1 || skip "ip netns unavailable"
+# Creating a namespace needs CAP_SYS_ADMIN/CAP_NET_ADMIN, which a container may lack.
+if ip netns add "tt-probe-$$" 2>/dev/null; then ip netns del "tt-probe-$$"; else skip "cannot create network namespaces here"; fi
 for tool in tcpreplay tcpdump zmap masscan nmap openssl python3 timeout; do
     command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed"
 done
