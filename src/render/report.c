@@ -53,6 +53,9 @@ typedef struct report_sensor {
     char region[3];
     char location[128];
     uint64_t packets;
+    double coverage;      /* share of the period covered by a live sensor's batches; < 0 = fed from files */
+    uint64_t gap_packets; /* declared losses in the period */
+    uint32_t gaps;
 } report_sensor;
 
 typedef struct reference {
@@ -691,6 +694,31 @@ static tt_status build_subjects(tt_report *r, tt_query *q, char *err, size_t err
 
 /* ------------------------------------------------------------- build */
 
+/* Uptime and declared gaps of live sensors over the period (analyze/health.h). */
+static tt_status add_sensor_uptime(void *ctx, int32_t sensor, int64_t hour, uint32_t seconds)
+{
+    (void)hour;
+    double *up = ctx;
+    if (sensor >= 0 && sensor < TT_LIMIT_SENSORS)
+        up[sensor] += seconds;
+    return TT_OK;
+}
+
+typedef struct gap_sums {
+    uint64_t *packets;
+    uint32_t *count;
+} gap_sums;
+
+static tt_status add_sensor_gap(void *ctx, int32_t sensor, const tt_gap *gap)
+{
+    gap_sums *g = ctx;
+    if (sensor >= 0 && sensor < TT_LIMIT_SENSORS) {
+        g->packets[sensor] += gap->packets;
+        g->count[sensor]++;
+    }
+    return TT_OK;
+}
+
 static tt_status build_sensors(tt_report *r, const tt_query *q, const uint64_t *sensor_packets)
 {
     r->sensors = calloc(q->nsensors ? q->nsensors : 1, sizeof *r->sensors);
@@ -707,8 +735,35 @@ static tt_status build_sensors(tt_report *r, const tt_query *q, const uint64_t *
         if (s->region[0])
             country_label(r, s->region, out->location, sizeof out->location);
         out->packets = s->id >= 0 && s->id < TT_LIMIT_SENSORS ? sensor_packets[s->id] : 0;
+        out->coverage = -1;
     }
-    return TT_OK;
+    /* Live sensors: how much of the period their capture covered. */
+    double *up = calloc(TT_LIMIT_SENSORS, sizeof *up);
+    uint64_t *gap_packets = calloc(TT_LIMIT_SENSORS, sizeof *gap_packets);
+    uint32_t *gap_count = calloc(TT_LIMIT_SENSORS, sizeof *gap_count);
+    tt_status st = up && gap_packets && gap_count ? TT_OK : TT_ERR_NOMEM;
+    gap_sums g = {gap_packets, gap_count};
+    if (st == TT_OK)
+        st = q->store->ops->scan_uptime(q->store, &q->filter, add_sensor_uptime, up);
+    if (st == TT_OK)
+        st = q->store->ops->scan_gaps(q->store, &q->filter, add_sensor_gap, &g);
+    double period = (double)(q->filter.hour_to - q->filter.hour_from) * 3600.0;
+    for (size_t i = 0, k = 0; st == TT_OK && i < q->nsensors; i++) {
+        const tt_sensor_info *s = &q->sensors[i];
+        if (!tt_sensor_set_has(&q->filter, s->id))
+            continue;
+        report_sensor *out = &r->sensors[k++];
+        if (s->id < 0 || s->id >= TT_LIMIT_SENSORS)
+            continue;
+        if (up[s->id] > 0 && period > 0)
+            out->coverage = up[s->id] / period;
+        out->gap_packets = gap_packets[s->id];
+        out->gaps = gap_count[s->id];
+    }
+    free(up);
+    free(gap_packets);
+    free(gap_count);
+    return st;
 }
 
 tt_status tt_report_build(tt_query *q, const tt_report_options *opt, tt_report **out, char *err,
@@ -1425,22 +1480,51 @@ static void key_facts(doc *d)
 static tt_status sensors_table(doc *d)
 {
     const tt_report *r = d->r;
-    const char *head[4] = {text(r, TT_TEXT_COL_SENSOR), text(r, TT_TEXT_COL_LOCATION),
-                           text(r, TT_TEXT_COL_PACKETS), text(r, TT_TEXT_COL_SHARE)};
-    static const bool numeric[4] = {false, false, true, true};
-    char(*cells)[192] = calloc(r->nsensors * 4 + 1, sizeof *cells);
+    const char *head[5] = {text(r, TT_TEXT_COL_SENSOR), text(r, TT_TEXT_COL_LOCATION),
+                           text(r, TT_TEXT_COL_PACKETS), text(r, TT_TEXT_COL_SHARE),
+                           text(r, TT_TEXT_COL_COVERAGE)};
+    static const bool numeric[5] = {false, false, true, true, true};
+    /* The coverage column only when live sensors report their uptime. */
+    size_t ncol = 4, outages = 0;
+    uint64_t lost = 0;
+    const char *down[64];
+    for (size_t i = 0; i < r->nsensors; i++) {
+        const report_sensor *s = &r->sensors[i];
+        if (s->coverage >= 0)
+            ncol = 5;
+        if ((s->coverage >= 0 && s->coverage < 0.9995) || s->gap_packets > 0) {
+            if (outages < 64)
+                down[outages++] = s->name;
+            lost += s->gap_packets;
+        }
+    }
+    char(*cells)[192] = calloc(r->nsensors * ncol + 1, sizeof *cells);
     if (cells == NULL)
         return TT_ERR_NOMEM;
     for (size_t i = 0; i < r->nsensors; i++) {
-        snprintf(cells[i * 4], sizeof cells[0], "%s", r->sensors[i].name);
-        snprintf(cells[i * 4 + 1], sizeof cells[0], "%s",
-                 r->sensors[i].location[0] ? r->sensors[i].location : "-");
-        count_text(r->sensors[i].packets, cells[i * 4 + 2], sizeof cells[0]);
-        tt_report_percent(share_of(r->sensors[i].packets, r->packets), cells[i * 4 + 3], sizeof cells[0]);
+        char(*row)[192] = &cells[i * ncol];
+        snprintf(row[0], sizeof cells[0], "%s", r->sensors[i].name);
+        snprintf(row[1], sizeof cells[0], "%s", r->sensors[i].location[0] ? r->sensors[i].location : "-");
+        count_text(r->sensors[i].packets, row[2], sizeof cells[0]);
+        tt_report_percent(share_of(r->sensors[i].packets, r->packets), row[3], sizeof cells[0]);
+        if (ncol == 5) {
+            if (r->sensors[i].coverage >= 0)
+                tt_report_percent(100.0 * r->sensors[i].coverage, row[4], sizeof cells[0]);
+            else
+                snprintf(row[4], sizeof cells[0], "-");
+        }
     }
-    table_spec t = {"sensors", text(r, TT_TEXT_SENSORS_CAPTION), head, numeric, 4, cells, r->nsensors};
+    table_spec t = {"sensors", text(r, TT_TEXT_SENSORS_CAPTION), head, numeric, ncol, cells, r->nsensors};
     doc_table(d, &t);
     free(cells);
+    if (outages) {
+        char list[SENTENCE], packets[32], sentence[SENTENCE];
+        join(r, down, outages, list, sizeof list);
+        count_text(lost, packets, sizeof packets);
+        doc_para(d, "note",
+                 expand(r, TT_TEXT_SENSORS_OUTAGE, sentence, sizeof sentence,
+                        VARS({"sensors", list}, {"packets", packets})));
+    }
     return TT_OK;
 }
 
@@ -2351,7 +2435,13 @@ static tt_status write_json(const tt_report *r, FILE *out)
         tt_json_string(out, r->sensors[i].region);
         fputs(", \"location\": ", out);
         tt_json_string(out, r->sensors[i].location);
-        fprintf(out, ", \"packets\": %llu}", (unsigned long long)r->sensors[i].packets);
+        fprintf(out, ", \"packets\": %llu, \"coverage\": ", (unsigned long long)r->sensors[i].packets);
+        if (r->sensors[i].coverage >= 0)
+            fprintf(out, "%.4f", r->sensors[i].coverage);
+        else
+            fputs("null", out);
+        fprintf(out, ", \"gaps\": %u, \"gap_packets\": %llu}", r->sensors[i].gaps,
+                (unsigned long long)r->sensors[i].gap_packets);
     }
     fprintf(out, "%s],\n \"sensors_in_store\": %zu,\n", r->nsensors ? "\n  " : "", r->all_sensors);
     int32_t days = r->period.last_day - r->period.first_day + 1;

@@ -69,6 +69,12 @@ static const text_pair texts[TT_TEXT_COUNT] = {
     [TT_TEXT_COL_LOCATION] = {"設置地域", "Location"},
     [TT_TEXT_COL_PACKETS] = {"パケット数", "Packets"},
     [TT_TEXT_COL_SHARE] = {"割合", "Share"},
+    [TT_TEXT_COL_COVERAGE] = {"稼働率", "Coverage"},
+    [TT_TEXT_SENSORS_OUTAGE] = {"{sensors}は期間中に停止または欠測があり、稼働率は表の通りです（申告された欠測は計{packets}パケット）。"
+                                "該当する日の観測数の減少は、スキャン活動の減少ではなく欠測によるものです。",
+                                "{sensors} did not capture during part of the period (coverage in the table; "
+                                "declared losses total {packets} packets): fewer packets on those days reflect the "
+                                "outage, not less scanning."},
     [TT_TEXT_COL_RANK] = {"順位", "Rank"},
     [TT_TEXT_COL_PORT] = {"宛先ポート番号", "Destination port"},
     [TT_TEXT_COL_REGION] = {"送信元地域", "Source region"},

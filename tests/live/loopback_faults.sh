@@ -119,6 +119,24 @@ if [[ -n ${disk_full_tested:-} ]]; then
        <(query_rows top ports --db "$db" --sensor d-jp-tokyo --limit 100000) >/dev/null ||
     { echo "MISMATCH after disk full"; fail=1; }
 fi
+# The report shows sg-1's loss: coverage below 1 and the declared gap.
+"$teiten" report --db "$db" --from 2015-10-01 --to 2015-10-02 --format json -o "$tmp/report.json" 2>/dev/null
+python3 - "$tmp/report.json" "$gap" <<'PY' || fail=1
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))["sensors"]}
+sg, de = s["sg-1"], s["de-fra"]
+assert sg["gap_packets"] == int(sys.argv[2]) and 0 < sg["coverage"] < 1, sg
+assert de["coverage"] > 0.99 and de["gap_packets"] == 0, de
+print("report: sg-1 coverage %.3f, %d packets declared lost" % (sg["coverage"], sg["gap_packets"]))
+PY
+# Single-host mode: a sensor writing straight into a store counts like ingest.
+"$teiten" sensor --config "$tmp/sim/sensors.conf" --name jp-osaka --read "$(capture_of jp-osaka)" \
+  --db "$tmp/single.db" --batch-seconds 3600 2>/dev/null
+for q in "top ports" "top countries" "top tools"; do
+  # shellcheck disable=SC2086
+  diff <(query_rows $q --db "$tmp/ref.db" --sensor jp-osaka --limit 100000) \
+       <(query_rows $q --db "$tmp/single.db" --limit 100000) >/dev/null || { echo "MISMATCH single-host: $q"; fail=1; }
+done
 grep -q "duplicate batch" "$tmp/collector.log" && echo "(duplicates after lost acknowledgements were recognised)"
 "$teiten" sensors --db "$db"
 [[ $fail -eq 0 ]] || { tail -n 20 "$tmp/collector.log"; exit 1; }
