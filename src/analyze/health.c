@@ -27,18 +27,12 @@ static tt_status time_cell(tt_cell *c, int64_t t)
     return tt_cell_text(c, text);
 }
 
-typedef struct per_sensor {
-    uint64_t uptime_seconds;
-    uint64_t gaps, gap_packets;
-    bool live;
-} per_sensor;
-
-typedef struct sums {
-    per_sensor *by_id;
+typedef struct coverage_sums {
+    tt_sensor_coverage *by_id;
     size_t n;
-} sums;
+} coverage_sums;
 
-static per_sensor *slot(sums *s, int32_t id)
+static tt_sensor_coverage *slot(coverage_sums *s, int32_t id)
 {
     return id >= 0 && (size_t)id < s->n ? &s->by_id[id] : NULL;
 }
@@ -46,7 +40,7 @@ static per_sensor *slot(sums *s, int32_t id)
 static tt_status add_uptime(void *ctx, int32_t sensor, int64_t hour, uint32_t seconds)
 {
     (void)hour;
-    per_sensor *p = slot(ctx, sensor);
+    tt_sensor_coverage *p = slot(ctx, sensor);
     if (p) {
         p->uptime_seconds += seconds;
         p->live = true;
@@ -56,12 +50,30 @@ static tt_status add_uptime(void *ctx, int32_t sensor, int64_t hour, uint32_t se
 
 static tt_status add_gap(void *ctx, int32_t sensor, const tt_gap *gap)
 {
-    per_sensor *p = slot(ctx, sensor);
+    tt_sensor_coverage *p = slot(ctx, sensor);
     if (p) {
         p->gaps++;
         p->gap_packets += gap->packets;
     }
     return TT_OK;
+}
+
+tt_status tt_sensor_coverage_scan(const tt_query *q, tt_sensor_coverage *by_id, size_t n)
+{
+    memset(by_id, 0, n * sizeof *by_id);
+    if (q->no_data)
+        return TT_OK;
+    coverage_sums s = {by_id, n};
+    tt_status st = q->store->ops->scan_uptime(q->store, &q->filter, add_uptime, &s);
+    if (st == TT_OK)
+        st = q->store->ops->scan_gaps(q->store, &q->filter, add_gap, &s);
+    return st;
+}
+
+double tt_sensor_coverage_share(const tt_query *q, const tt_sensor_coverage *c)
+{
+    double period = (double)(q->filter.hour_to - q->filter.hour_from) * 3600.0;
+    return c->live && period > 0 ? (double)c->uptime_seconds / period : -1.0;
 }
 
 static const char *sensor_name(const tt_query *q, int32_t id)
@@ -93,22 +105,18 @@ tt_status tt_query_sensors(tt_query *q, int64_t now, tt_table *out, char *err, s
     for (size_t i = 0; i < q->nsensors; i++)
         if (q->sensors[i].id > max_id)
             max_id = q->sensors[i].id;
-    sums s = {calloc((size_t)max_id + 1, sizeof(per_sensor)), (size_t)max_id + 1};
+    size_t ncov = (size_t)max_id + 1;
+    tt_sensor_coverage *cov = calloc(ncov, sizeof *cov);
     tt_sensor_health *health = NULL;
     size_t nhealth = 0;
-    tt_status st = s.by_id ? TT_OK : TT_ERR_NOMEM;
-    if (st == TT_OK && !q->no_data)
-        st = store->ops->scan_uptime(store, &q->filter, add_uptime, &s);
-    if (st == TT_OK && !q->no_data)
-        st = store->ops->scan_gaps(store, &q->filter, add_gap, &s);
+    tt_status st = cov ? tt_sensor_coverage_scan(q, cov, ncov) : TT_ERR_NOMEM;
     if (st == TT_OK)
         st = store->ops->health_list(store, &health, &nhealth);
     if (st != TT_OK) {
-        snprintf(err, errlen, "sensor health: %s", st == TT_ERR_DB ? store->ops->last_error(store) : tt_strerror(st));
-        free(s.by_id);
+        snprintf(err, errlen, "sensor health: %s", tt_store_error_text(store, st));
+        free(cov);
         return st;
     }
-    double period_seconds = (double)(q->filter.hour_to - q->filter.hour_from) * 3600.0;
     for (size_t i = 0; i < q->nsensors && st == TT_OK; i++) {
         const tt_sensor_info *info = &q->sensors[i];
         if (!tt_sensor_set_has(&q->filter, info->id))
@@ -117,7 +125,7 @@ tt_status tt_query_sensors(tt_query *q, int64_t now, tt_table *out, char *err, s
         for (size_t k = 0; k < nhealth; k++)
             if (health[k].sensor == info->id)
                 h = &health[k];
-        per_sensor *p = slot(&s, info->id);
+        const tt_sensor_coverage *p = info->id >= 0 && (size_t)info->id < ncov ? &cov[info->id] : NULL;
         tt_cell *row = tt_table_add_row(out);
         if (row == NULL) {
             st = TT_ERR_NOMEM;
@@ -150,15 +158,16 @@ tt_status tt_query_sensors(tt_query *q, int64_t now, tt_table *out, char *err, s
             tt_cell_int(&row[11], (int64_t)h->spool_drops);
             tt_cell_int(&row[12], h->skew);
         }
-        if (p && p->live && period_seconds > 0)
-            tt_cell_real(&row[13], (double)p->uptime_seconds / period_seconds);
+        double share = p ? tt_sensor_coverage_share(q, p) : -1.0;
+        if (share >= 0)
+            tt_cell_real(&row[13], share);
         else
             tt_cell_null(&row[13], "");
         tt_cell_int(&row[14], p ? (int64_t)p->gaps : 0);
         tt_cell_int(&row[15], p ? (int64_t)p->gap_packets : 0);
     }
     free(health);
-    free(s.by_id);
+    free(cov);
     if (st != TT_OK)
         snprintf(err, errlen, "sensor health: %s", tt_strerror(st));
     return st;
@@ -193,6 +202,6 @@ tt_status tt_query_gaps(tt_query *q, tt_table *out, char *err, size_t errlen)
     gap_rows g = {q, out};
     tt_status st = q->store->ops->scan_gaps(q->store, &q->filter, gap_row, &g);
     if (st != TT_OK)
-        snprintf(err, errlen, "gaps: %s", st == TT_ERR_DB ? q->store->ops->last_error(q->store) : tt_strerror(st));
+        snprintf(err, errlen, "gaps: %s", tt_store_error_text(q->store, st));
     return st;
 }

@@ -208,17 +208,6 @@ static bool check_cves(const char *value, char **out, char *why, size_t whylen)
     return true;
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Hex bytes ("41 41 00 00", "41410000") or a quoted string with \xHH, \0,
  * \n, \r, \t, \\ and \" escapes. */
 static bool check_payload(const char *value, kb_item *item, char *why, size_t whylen)
@@ -249,11 +238,11 @@ static bool check_payload(const char *value, kb_item *item, char *why, size_t wh
                 case 'r': c = '\r'; break;
                 case 't': c = '\t'; break;
                 case 'x':
-                    if (i + 3 >= len || hex_value(value[i + 1]) < 0 || hex_value(value[i + 2]) < 0) {
+                    if (i + 3 >= len || tt_hex_digit(value[i + 1]) < 0 || tt_hex_digit(value[i + 2]) < 0) {
                         problem = "\\x needs two hex digits";
                         break;
                     }
-                    c = hex_value(value[i + 1]) * 16 + hex_value(value[i + 2]);
+                    c = tt_hex_digit(value[i + 1]) * 16 + tt_hex_digit(value[i + 2]);
                     i += 2;
                     break;
                 default: problem = "unknown escape (use \\xHH, \\0, \\n, \\r, \\t, \\\\ or \\\")"; break;
@@ -273,7 +262,7 @@ static bool check_payload(const char *value, kb_item *item, char *why, size_t wh
                 i++;
                 continue;
             }
-            if (hex_value(value[i]) < 0 || i + 1 >= len || hex_value(value[i + 1]) < 0) {
+            if (tt_hex_digit(value[i]) < 0 || i + 1 >= len || tt_hex_digit(value[i + 1]) < 0) {
                 problem = "expected hex bytes like '41 41 00 00' or a quoted string";
                 break;
             }
@@ -281,7 +270,7 @@ static bool check_payload(const char *value, kb_item *item, char *why, size_t wh
                 problem = "payload longer than 256 bytes";
                 break;
             }
-            buf[n++] = (uint8_t)(hex_value(value[i]) * 16 + hex_value(value[i + 1]));
+            buf[n++] = (uint8_t)(tt_hex_digit(value[i]) * 16 + tt_hex_digit(value[i + 1]));
             i += 2;
         }
     }

@@ -15,9 +15,7 @@
 
 static tt_status store_fail(tt_store *store, tt_status st, char *err, size_t errlen, const char *what)
 {
-    snprintf(err, errlen, "%s: %s", what,
-             st == TT_ERR_DB || st == TT_ERR_FORMAT || st == TT_ERR_USAGE ? store->ops->last_error(store)
-                                                                          : tt_strerror(st));
+    snprintf(err, errlen, "%s: %s", what, tt_store_error_text(store, st));
     return st;
 }
 

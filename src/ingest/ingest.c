@@ -46,10 +46,7 @@ static void *writer_main(void *arg);
 
 static tt_status store_fail(tt_ingest *in, tt_status st, char *err, size_t errlen, const char *what)
 {
-    snprintf(err, errlen, "%s: %s", what,
-             st == TT_ERR_DB || st == TT_ERR_FORMAT || st == TT_ERR_USAGE
-                 ? in->store->ops->last_error(in->store)
-                 : tt_strerror(st));
+    snprintf(err, errlen, "%s: %s", what, tt_store_error_text(in->store, st));
     return st;
 }
 
@@ -176,10 +173,7 @@ static void *writer_main(void *arg)
         tt_status st = failed ? TT_OK : tt_agg_batch_emit(batch, emit_bin, in);
         char message[512] = "";
         if (st != TT_OK)
-            snprintf(message, sizeof message, "writing to the store: %s",
-                     st == TT_ERR_DB || st == TT_ERR_FORMAT || st == TT_ERR_USAGE
-                         ? in->store->ops->last_error(in->store)
-                         : tt_strerror(st));
+            snprintf(message, sizeof message, "writing to the store: %s", tt_store_error_text(in->store, st));
         tt_agg_batch_free(batch);
         pthread_mutex_lock(&q->lock);
         q->busy = false;

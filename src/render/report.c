@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyze/events.h"
+#include "analyze/health.h"
 #include "render/svg.h"
 #include "util/hashmap.h"
 #include "util/limits.h"
@@ -694,31 +695,6 @@ static tt_status build_subjects(tt_report *r, tt_query *q, char *err, size_t err
 
 /* ------------------------------------------------------------- build */
 
-/* Uptime and declared gaps of live sensors over the period (analyze/health.h). */
-static tt_status add_sensor_uptime(void *ctx, int32_t sensor, int64_t hour, uint32_t seconds)
-{
-    (void)hour;
-    double *up = ctx;
-    if (sensor >= 0 && sensor < TT_LIMIT_SENSORS)
-        up[sensor] += seconds;
-    return TT_OK;
-}
-
-typedef struct gap_sums {
-    uint64_t *packets;
-    uint32_t *count;
-} gap_sums;
-
-static tt_status add_sensor_gap(void *ctx, int32_t sensor, const tt_gap *gap)
-{
-    gap_sums *g = ctx;
-    if (sensor >= 0 && sensor < TT_LIMIT_SENSORS) {
-        g->packets[sensor] += gap->packets;
-        g->count[sensor]++;
-    }
-    return TT_OK;
-}
-
 static tt_status build_sensors(tt_report *r, const tt_query *q, const uint64_t *sensor_packets)
 {
     r->sensors = calloc(q->nsensors ? q->nsensors : 1, sizeof *r->sensors);
@@ -738,16 +714,8 @@ static tt_status build_sensors(tt_report *r, const tt_query *q, const uint64_t *
         out->coverage = -1;
     }
     /* Live sensors: how much of the period their capture covered. */
-    double *up = calloc(TT_LIMIT_SENSORS, sizeof *up);
-    uint64_t *gap_packets = calloc(TT_LIMIT_SENSORS, sizeof *gap_packets);
-    uint32_t *gap_count = calloc(TT_LIMIT_SENSORS, sizeof *gap_count);
-    tt_status st = up && gap_packets && gap_count ? TT_OK : TT_ERR_NOMEM;
-    gap_sums g = {gap_packets, gap_count};
-    if (st == TT_OK)
-        st = q->store->ops->scan_uptime(q->store, &q->filter, add_sensor_uptime, up);
-    if (st == TT_OK)
-        st = q->store->ops->scan_gaps(q->store, &q->filter, add_sensor_gap, &g);
-    double period = (double)(q->filter.hour_to - q->filter.hour_from) * 3600.0;
+    tt_sensor_coverage *cov = calloc(TT_LIMIT_SENSORS, sizeof *cov);
+    tt_status st = cov ? tt_sensor_coverage_scan(q, cov, TT_LIMIT_SENSORS) : TT_ERR_NOMEM;
     for (size_t i = 0, k = 0; st == TT_OK && i < q->nsensors; i++) {
         const tt_sensor_info *s = &q->sensors[i];
         if (!tt_sensor_set_has(&q->filter, s->id))
@@ -755,14 +723,11 @@ static tt_status build_sensors(tt_report *r, const tt_query *q, const uint64_t *
         report_sensor *out = &r->sensors[k++];
         if (s->id < 0 || s->id >= TT_LIMIT_SENSORS)
             continue;
-        if (up[s->id] > 0 && period > 0)
-            out->coverage = up[s->id] / period;
-        out->gap_packets = gap_packets[s->id];
-        out->gaps = gap_count[s->id];
+        out->coverage = tt_sensor_coverage_share(q, &cov[s->id]);
+        out->gap_packets = cov[s->id].gap_packets;
+        out->gaps = (uint32_t)cov[s->id].gaps;
     }
-    free(up);
-    free(gap_packets);
-    free(gap_count);
+    free(cov);
     return st;
 }
 

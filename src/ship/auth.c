@@ -6,23 +6,14 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "util/parse.h"
 
 bool tt_key_parse(const char *hex, tt_key *key)
 {
     if (strlen(hex) != 2 * TT_KEY_BYTES)
         return false;
     for (size_t i = 0; i < TT_KEY_BYTES; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        int hi = tt_hex_digit(hex[2 * i]), lo = tt_hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         key->bytes[i] = (uint8_t)(hi << 4 | lo);

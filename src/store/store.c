@@ -19,6 +19,12 @@ tt_status tt_store_open(const char *location, bool writable, tt_store **out, cha
     return tt_store_sqlite_ops.open(location, writable, out, err, errlen);
 }
 
+const char *tt_store_error_text(tt_store *store, tt_status st)
+{
+    return st == TT_ERR_DB || st == TT_ERR_FORMAT || st == TT_ERR_USAGE ? store->ops->last_error(store)
+                                                                        : tt_strerror(st);
+}
+
 void tt_store_close(tt_store *store)
 {
     if (store)

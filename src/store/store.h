@@ -214,6 +214,9 @@ extern const tt_store_ops tt_store_sqlite_ops;
 TT_MUST_CHECK tt_status tt_store_open(const char *location, bool writable, tt_store **out, char *err,
                                       size_t errlen);
 void tt_store_close(tt_store *store); /* accepts NULL */
+/* Text for a failed store call: the backend's message for TT_ERR_DB,
+ * TT_ERR_FORMAT and TT_ERR_USAGE, else the status's own text. */
+const char *tt_store_error_text(tt_store *store, tt_status st);
 
 static inline bool tt_sensor_set_has(const tt_rollup_filter *f, int32_t sensor)
 {

@@ -118,3 +118,14 @@ bool tt_parse_port_key(const char *text, int32_t *port, uint8_t *proto)
     *port = (int32_t)v;
     return true;
 }
+
+int tt_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

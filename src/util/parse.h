@@ -23,4 +23,7 @@ bool tt_parse_proto(const char *text, uint8_t *proto);
 /* "23/tcp", "0/icmp", "9600/TCP": port and protocol. */
 bool tt_parse_port_key(const char *text, int32_t *port, uint8_t *proto);
 
+/* Value of a hexadecimal digit, or -1. */
+int tt_hex_digit(int c);
+
 #endif
