@@ -59,48 +59,11 @@ pids=()          # every background process we started
 created_ns=()    # every namespace we created
 start_seconds=$SECONDS
 
-cleanup() {
-    local rc=$?
-    set +e
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do
-        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null
-    done
-    # Anything still inside our namespaces was started by this script.
-    for ns in "${created_ns[@]}"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    done
-    for ns in "${created_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
-    if [[ $rc -ne 0 && $rc -ne 77 ]]; then
-        echo "---- logs (failure, exit $rc) ----"
-        for f in "$tmp"/*.log; do
-            [[ -f $f ]] || continue
-            echo "== $(basename "$f")"
-            tail -n 30 "$f"
-        done
-    fi
-    if [[ -n ${TEITEN_LIVE_KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+trap netns_cleanup EXIT
 trap 'exit 130' INT TERM
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
-wait_for() {
-    local seconds=$1 what=$2
-    shift 2
-    local deadline=$((SECONDS + seconds))
-    until "$@"; do
-        ((SECONDS < deadline)) || fail "timed out after ${seconds}s waiting for $what"
-        sleep 0.2
-    done
-}
 
 # ---------------------------------------------------------------- helpers
 cat >"$tmp/helper.py" <<'PY'
