@@ -124,7 +124,7 @@ static tt_status fold_batch(fold_state *f, size_t i, tt_geo *geo, char *err, siz
 {
     tt_store *store = f->store;
     tt_batch batch;
-    tt_status st = tt_batch_decode(f->blobs[i], f->lens[i], &batch, err, errlen);
+    tt_status st = tt_batch_decode_rows(f->blobs[i], f->lens[i], &batch, err, errlen);
     if (st == TT_ERR_FORMAT) {
         /* Validated when accepted: only damage on disk gets here. Log it and
          * drop it from the inbox rather than block every later batch. */
@@ -148,12 +148,9 @@ static tt_status fold_batch(fold_state *f, size_t i, tt_geo *geo, char *err, siz
         }
         part *p = &f->parts[f->nparts];
         memset(p, 0, sizeof *p);
-        size_t cap = 0;
-        st = tt_batch_section_rows(&batch.sections[s], &p->rows, &p->n, &cap);
-        if (st != TT_OK) {
-            free(p->rows);
-            break;
-        }
+        p->rows = batch.sections[s].rows; /* decoded once, by tt_batch_decode_rows */
+        p->n = batch.sections[s].nrows;
+        batch.sections[s].rows = NULL;
         p->hour = batch.sections[s].hour;
         p->sensor = sensor;
         p->order = f->nparts;

@@ -600,10 +600,11 @@ static tt_status build_subjects(tt_report *r, tt_query *q, char *err, size_t err
 static tt_status build_sensors(tt_report *r, const tt_query *q, const uint64_t *sensor_packets)
 {
     r->sensors = calloc(q->nsensors ? q->nsensors : 1, sizeof *r->sensors);
-    if (r->sensors == NULL)
-        return TT_ERR_NOMEM;
+    /* Live sensors: how much of the period their capture covered. */
+    tt_sensor_coverage *cov = calloc(TT_LIMIT_SENSORS, sizeof *cov);
+    tt_status st = r->sensors && cov ? tt_sensor_coverage_scan(q, cov, TT_LIMIT_SENSORS) : TT_ERR_NOMEM;
     r->all_sensors = q->nsensors;
-    for (size_t i = 0; i < q->nsensors; i++) {
+    for (size_t i = 0; st == TT_OK && i < q->nsensors; i++) {
         const tt_sensor_info *s = &q->sensors[i];
         if (!tt_sensor_set_has(&q->filter, s->id))
             continue;
@@ -612,19 +613,10 @@ static tt_status build_sensors(tt_report *r, const tt_query *q, const uint64_t *
         snprintf(out->region, sizeof out->region, "%s", s->region);
         if (s->region[0])
             tt_report_country_label(r, s->region, out->location, sizeof out->location);
-        out->packets = s->id >= 0 && s->id < TT_LIMIT_SENSORS ? sensor_packets[s->id] : 0;
         out->coverage = -1;
-    }
-    /* Live sensors: how much of the period their capture covered. */
-    tt_sensor_coverage *cov = calloc(TT_LIMIT_SENSORS, sizeof *cov);
-    tt_status st = cov ? tt_sensor_coverage_scan(q, cov, TT_LIMIT_SENSORS) : TT_ERR_NOMEM;
-    for (size_t i = 0, k = 0; st == TT_OK && i < q->nsensors; i++) {
-        const tt_sensor_info *s = &q->sensors[i];
-        if (!tt_sensor_set_has(&q->filter, s->id))
-            continue;
-        report_sensor *out = &r->sensors[k++];
         if (s->id < 0 || s->id >= TT_LIMIT_SENSORS)
             continue;
+        out->packets = sensor_packets[s->id];
         out->coverage = tt_sensor_coverage_share(q, &cov[s->id]);
         out->gap_packets = cov[s->id].gap_packets;
         out->gaps = (uint32_t)cov[s->id].gaps;

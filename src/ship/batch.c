@@ -179,6 +179,8 @@ tt_status tt_batch_builder_finish(tt_batch_builder *b, const tt_batch_header *h,
 
 void tt_batch_free(tt_batch *batch)
 {
+    for (size_t i = 0; batch->sections && i < batch->nsections; i++)
+        free(batch->sections[i].rows);
     free(batch->gaps);
     free(batch->victims);
     free(batch->sections);
@@ -304,7 +306,8 @@ tt_status tt_batch_section_rows(const tt_batch_section *s, tt_detail_row **rows,
     return TT_OK;
 }
 
-tt_status tt_batch_decode(const uint8_t *data, size_t len, tt_batch *out, char *err, size_t errlen)
+static tt_status batch_decode(const uint8_t *data, size_t len, bool keep_rows, tt_batch *out, char *err,
+                              size_t errlen)
 {
     memset(out, 0, sizeof *out);
     tt_status st = TT_OK;
@@ -357,13 +360,18 @@ tt_status tt_batch_decode(const uint8_t *data, size_t len, tt_batch *out, char *
         s->nrows = (uint32_t)n;
         s->len = slen;
         st = tt_batch_section_rows(s, &rows, &nrows, &cap);
+        out->nsections = i + 1;
         if (st == TT_ERR_NOMEM)
             goto fail;
         if (st != TT_OK)
             FAIL("batch section %llu (offset %td): malformed rows", (unsigned long long)i, at);
         for (size_t r = 0; r < nrows; r++)
             packets += rows[r].packets;
-        out->nsections = i + 1;
+        if (keep_rows) { /* the section keeps this buffer; the next one gets its own */
+            s->rows = rows;
+            rows = NULL;
+            cap = 0;
+        }
     }
     if (tt_cursor_left(&c) != 0)
         FAIL("batch: %zu bytes of trailing data (offset %td)", tt_cursor_left(&c), c.p - data);
@@ -378,4 +386,14 @@ fail:
     free(rows);
     tt_batch_free(out);
     return st;
+}
+
+tt_status tt_batch_decode(const uint8_t *data, size_t len, tt_batch *out, char *err, size_t errlen)
+{
+    return batch_decode(data, len, false, out, err, errlen);
+}
+
+tt_status tt_batch_decode_rows(const uint8_t *data, size_t len, tt_batch *out, char *err, size_t errlen)
+{
+    return batch_decode(data, len, true, out, err, errlen);
 }

@@ -53,6 +53,7 @@ typedef struct tt_batch_section {
     uint32_t nrows;
     const uint8_t *data; /* borrowed from the batch bytes */
     size_t len;
+    tt_detail_row *rows; /* decoded rows (nrows), kept only by tt_batch_decode_rows; owned */
 } tt_batch_section;
 
 /* A decoded batch. Sections borrow from the bytes given to tt_batch_decode. */
@@ -91,6 +92,10 @@ TT_MUST_CHECK tt_status tt_batch_builder_finish(tt_batch_builder *b, const tt_ba
  * TT_ERR_FORMAT with a message naming the byte offset on malformed input. */
 TT_MUST_CHECK tt_status tt_batch_decode(const uint8_t *data, size_t len, tt_batch *out, char *err,
                                         size_t errlen);
+/* Same, keeping every section's decoded rows in sections[i].rows (a caller
+ * that needs the rows takes them instead of decoding the sections again). */
+TT_MUST_CHECK tt_status tt_batch_decode_rows(const uint8_t *data, size_t len, tt_batch *out, char *err,
+                                             size_t errlen);
 void tt_batch_free(tt_batch *batch); /* frees what decode allocated */
 
 /* Decodes one section's rows (cc/asn/flags 0). */

@@ -36,7 +36,7 @@ struct tt_spool {
 static tt_status io_fail(char *err, size_t errlen, const char *what, const char *path)
 {
     snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-    return errno == ENOSPC || errno == EDQUOT ? TT_ERR_IO : TT_ERR_IO;
+    return TT_ERR_IO;
 }
 
 static tt_status sync_dir(const char *dir, char *err, size_t errlen)
