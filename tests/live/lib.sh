@@ -86,3 +86,122 @@ wait_for() {
     done
 }
 
+
+# netns_add NAME: a namespace with its loopback up, deleted by netns_cleanup.
+netns_add() {
+    ip netns add "$1"
+    created_ns+=("$1")
+    ip -n "$1" link set lo up
+}
+
+# netns_telescope: $ns_inet (the "internet"), $ns_coll (the collector at
+# $collector_ip on its loopback) and per sensor I of ${sensors[@]} a namespace
+# $prefix-sN (N = I + 1) with
+#   mgmt: a veth to dev mN in $ns_coll, 10.250.N.2/30, routed to the collector;
+#   dark: a veth from dev dN in $ns_inet, no address, MTU 9000 (the simulated
+#         captures hold a few frames bigger than 1500 bytes). The dark end is up
+#         but has no carrier until dN is raised: start the captures first and
+#         they see every frame the link ever carries, its neighbour discovery
+#         included.
+netns_telescope() {
+    netns_add "$ns_inet"
+    netns_add "$ns_coll"
+    ip -n "$ns_coll" addr add "$collector_ip/32" dev lo
+    local i n ns
+    for i in "${!sensors[@]}"; do
+        n=$((i + 1))
+        ns=$prefix-s$n
+        netns_add "$ns"
+        ip link add mgmt netns "$ns" type veth peer name "m$n" netns "$ns_coll"
+        ip -n "$ns" addr add "10.250.$n.2/30" dev mgmt
+        ip -n "$ns_coll" addr add "10.250.$n.1/30" dev "m$n"
+        ip -n "$ns" link set mgmt up
+        ip -n "$ns_coll" link set "m$n" up
+        ip -n "$ns" route add "$collector_ip/32" via "10.250.$n.1"
+        ip link add dark netns "$ns" address "02:74:74:00:0$n:02" mtu 9000 type veth \
+            peer name "d$n" netns "$ns_inet" address "02:74:74:00:0$n:01" mtu 9000
+        ip -n "$ns" link set dark up
+    done
+}
+
+# netns_start_collector CONF: the collector in $ns_coll on $collector_ip:$port
+# (store $tmp/c.db), once it listens; sets $collector_pid.
+netns_start_collector() {
+    ip netns exec "$ns_coll" "$teiten" collector --config "$1" --listen "$collector_ip:$port" \
+        --cert "$tmp/cert.pem" --key "$tmp/key.pem" --db "$tmp/c.db" --fold-seconds 1 >"$tmp/collector.log" 2>&1 &
+    collector_pid=$!
+    pids+=("$collector_pid")
+    netns_listening() { ip netns exec "$ns_coll" ss -Hltn "sport = :$port" | grep -q .; }
+    wait_for 20 "the collector to listen" netns_listening
+}
+
+# The scripts define start_sensor INDEX LOG (teiten sensor on the dark interface
+# of sensor INDEX, its pid in sensor_pid[NAME] and pids).
+declare -A sensor_pid tcpdump_pid
+
+# netns_start_captures: per sensor, tcpdump (the reference, $tmp/ref_NAME.pcap)
+# and the sensor on the dark interface, once tcpdump listens.
+netns_start_captures() {
+    local i name
+    for i in "${!sensors[@]}"; do
+        name=${sensors[$i]}
+        # -Z root: keep writing to our directory; -B: a big buffer, so the reference drops nothing.
+        ip netns exec "$prefix-s$((i + 1))" tcpdump -i dark -n --immediate-mode -B 65536 -Z root \
+            -w "$tmp/ref_$name.pcap" >"$tmp/tcpdump-$name.log" 2>&1 &
+        tcpdump_pid[$name]=$!
+        pids+=("$!")
+        start_sensor "$i" "$tmp/sensor-$name.log"
+    done
+    for name in "${sensors[@]}"; do
+        wait_for 20 "tcpdump on $name" grep -q "listening on" "$tmp/tcpdump-$name.log"
+    done
+}
+
+# stop_sensors NAME...: SIGTERM; each closes its last batch and must exit 0.
+stop_sensors() {
+    local name rc
+    for name in "$@"; do kill -TERM "${sensor_pid[$name]}"; done
+    for name in "$@"; do
+        rc=0
+        wait "${sensor_pid[$name]}" || rc=$?
+        [[ $rc -eq 0 ]] || fail "sensor $name exited with $rc"
+    done
+}
+
+# netns_stop: SIGTERM to every sensor, whose summary must count the frames
+# tcpdump recorded (recorded[NAME]); a batch the stop left in a spool is
+# delivered by a sensor started again on it (its dark link has no carrier now:
+# it captures nothing); then SIGTERM to the collector, which folds what is
+# pending and must exit 0. Sets resumed (the sensors restarted).
+netns_stop() {
+    stop_sensors "${sensors[@]}"
+    local i name frames f rc
+    for name in "${sensors[@]}"; do
+        frames=$(sed -n "s/^teiten: sensor $name: \([0-9]*\) frames, .*/\1/p" "$tmp/sensor-$name.log")
+        [[ $frames == "${recorded[$name]}" ]] ||
+            fail "sensor $name counted ${frames:-?} frames at its stop, tcpdump recorded ${recorded[$name]}"
+    done
+    declare -gA left
+    resumed=()
+    for i in "${!sensors[@]}"; do
+        name=${sensors[$i]}
+        left[$name]=$(cd "$tmp/spool-$name" && ls -- *.batch 2>/dev/null || true)
+        [[ -n ${left[$name]} ]] || continue
+        start_sensor "$i" "$tmp/sensor-$name-resumed.log"
+        resumed+=("$name")
+    done
+    netns_delivered() {
+        local name f
+        for name in "${resumed[@]}"; do
+            for f in ${left[$name]}; do [[ ! -e $tmp/spool-$name/$f ]] || return 1; done
+        done
+    }
+    if ((${#resumed[@]} > 0)); then
+        wait_for 30 "restarted sensors to deliver the batches their stop left" netns_delivered
+        stop_sensors "${resumed[@]}"
+    fi
+    kill -TERM "$collector_pid"
+    rc=0
+    wait "$collector_pid" || rc=$?
+    [[ $rc -eq 0 ]] || fail "collector exited with $rc"
+}

@@ -219,45 +219,13 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$t
 : >"$tmp/empty-blocklist"
 
 # ---------------------------------------------------------------- namespaces and links
-add_ns() {
-    ip netns add "$1"
-    created_ns+=("$1")
-    ip -n "$1" link set lo up
-}
-add_ns "$ns_inet"
-add_ns "$ns_coll"
-ip -n "$ns_coll" addr add "$collector_ip/32" dev lo
-for i in "${!sensors[@]}"; do
-    n=$((i + 1))
-    ns=$prefix-s$n
-    add_ns "$ns"
-    # Management link to the collector.
-    ip link add mgmt netns "$ns" type veth peer name "m$n" netns "$ns_coll"
-    ip -n "$ns" addr add "10.250.$n.2/30" dev mgmt
-    ip -n "$ns_coll" addr add "10.250.$n.1/30" dev "m$n"
-    ip -n "$ns" link set mgmt up
-    ip -n "$ns_coll" link set "m$n" up
-    ip -n "$ns" route add "$collector_ip/32" via "10.250.$n.1"
-    # Dark link from the internet. The dark end is up but has no carrier until
-    # the internet end is raised, after both captures are running: they see
-    # every frame the link ever carries, the neighbour discovery included.
-    # Jumbo MTU: the simulated captures hold a few frames bigger than 1500 bytes.
-    ip link add dark netns "$ns" address "02:74:74:00:0$n:02" mtu 9000 type veth \
-        peer name "d$n" netns "$ns_inet" address "02:74:74:00:0$n:01" mtu 9000
-    ip -n "$ns" link set dark up
-done
+netns_telescope
 dark_mac=02:74:74:00:01:02 # the scanned sensor's (first) dark interface
 
 # ---------------------------------------------------------------- collector
-ip netns exec "$ns_coll" "$teiten" collector --config "$tmp/collector.conf" --listen "$collector_ip:$port" \
-    --cert "$tmp/cert.pem" --key "$tmp/key.pem" --db "$tmp/c.db" --fold-seconds 1 >"$tmp/collector.log" 2>&1 &
-collector_pid=$!
-pids+=("$collector_pid")
-listening() { ip netns exec "$ns_coll" ss -Hltn "sport = :$port" | grep -q .; }
-wait_for 20 "the collector to listen" listening
+netns_start_collector "$tmp/collector.conf"
 
 # ---------------------------------------------------------------- captures: tcpdump and teiten sensor
-declare -A sensor_pid tcpdump_pid
 # start_sensor INDEX LOG: runs teiten sensor on the dark interface of sensor INDEX.
 start_sensor() {
     local n=$(($1 + 1)) name=${sensors[$1]} retain=()
@@ -269,30 +237,7 @@ start_sensor() {
     sensor_pid[$name]=$!
     pids+=("$!")
 }
-# stop_sensors NAME...: SIGTERM; each closes its last batch and must exit 0.
-stop_sensors() {
-    local name rc
-    for name in "$@"; do kill -TERM "${sensor_pid[$name]}"; done
-    for name in "$@"; do
-        rc=0
-        wait "${sensor_pid[$name]}" || rc=$?
-        [[ $rc -eq 0 ]] || fail "sensor $name exited with $rc"
-    done
-}
-for i in "${!sensors[@]}"; do
-    n=$((i + 1))
-    name=${sensors[$i]}
-    ns=$prefix-s$n
-    # -Z root: keep writing to our directory; -B: a big buffer, so the reference drops nothing.
-    ip netns exec "$ns" tcpdump -i dark -n --immediate-mode -B 65536 -Z root -w "$tmp/ref_$name.pcap" \
-        >"$tmp/tcpdump-$name.log" 2>&1 &
-    tcpdump_pid[$name]=$!
-    pids+=("$!")
-    start_sensor "$i" "$tmp/sensor-$name.log"
-done
-for name in "${sensors[@]}"; do
-    wait_for 20 "tcpdump on $name" grep -q "listening on" "$tmp/tcpdump-$name.log"
-done
+netns_start_captures
 # A heartbeat arrives only once the sensor's capture is open.
 wait_for 30 "every sensor's heartbeat" helper sensors-up "$teiten" "$tmp/c.db" "${sensors[@]}"
 echo "collector and ${#sensors[@]} sensors up after $((SECONDS - start_seconds)) s"
@@ -394,41 +339,10 @@ helper sensors-up "$teiten" "$tmp/c.db" "${sensors[@]}" || fail "a sensor is not
 "$teiten" sensors --db "$tmp/c.db" --format json >"$tmp/sensors-running.json"
 
 # ---------------------------------------------------------------- stop the sensors and the collector
-# SIGTERM: a sensor closes its last batch and leaves; a batch not delivered
-# yet stays in its spool. Its summary must count every frame tcpdump recorded.
-stop_sensors "${sensors[@]}"
-for name in "${sensors[@]}"; do
-    frames=$(sed -n "s/^teiten: sensor $name: \([0-9]*\) frames, .*/\1/p" "$tmp/sensor-$name.log")
-    [[ $frames == "${recorded[$name]}" ]] ||
-        fail "sensor $name counted ${frames:-?} frames at its stop, tcpdump recorded ${recorded[$name]}"
-done
-# Restarting resumes: a sensor started again on its spool first delivers what
-# the stop left there (its dark link has no carrier now: it captures nothing).
-declare -A left
-resumed=()
-for i in "${!sensors[@]}"; do
-    name=${sensors[$i]}
-    left[$name]=$(cd "$tmp/spool-$name" && ls -- *.batch 2>/dev/null || true)
-    [[ -n ${left[$name]} ]] || continue
-    start_sensor "$i" "$tmp/sensor-$name-resumed.log"
-    resumed+=("$name")
-done
-delivered() {
-    local name f
-    for name in "${resumed[@]}"; do
-        for f in ${left[$name]}; do [[ ! -e $tmp/spool-$name/$f ]] || return 1; done
-    done
-}
-if ((${#resumed[@]} > 0)); then
-    wait_for 30 "restarted sensors to deliver the batches their stop left" delivered
-    stop_sensors "${resumed[@]}"
-fi
-echo "sensors stopped at $((SECONDS - start_seconds)) s (${#resumed[@]} restarted to deliver their last batch)"
-# SIGTERM: the collector folds what is pending and leaves.
-kill -TERM "$collector_pid"
-rc=0
-wait "$collector_pid" || rc=$?
-[[ $rc -eq 0 ]] || fail "collector exited with $rc"
+# SIGTERM: a sensor closes its last batch and leaves, a batch not delivered yet
+# stays in its spool and a restart on it delivers it; the collector folds.
+netns_stop
+echo "sensors and collector stopped at $((SECONDS - start_seconds)) s (${#resumed[@]} restarted to deliver their last batch)"
 
 # ---------------------------------------------------------------- reference stores
 "$teiten" ingest --db "$tmp/ref.db" --config "$conf" "$tmp"/ref_*.pcap >"$tmp/ingest-ref.log" 2>&1

@@ -120,39 +120,11 @@ for name in "${sensors[@]}"; do
 done
 
 # ---------------------------------------------------------------- namespaces and links
-add_ns() {
-    ip netns add "$1"
-    created_ns+=("$1")
-    ip -n "$1" link set lo up
-}
-add_ns "$ns_inet"
-add_ns "$ns_coll"
-ip -n "$ns_coll" addr add "$collector_ip/32" dev lo
-for i in "${!sensors[@]}"; do
-    n=$((i + 1))
-    ns=$prefix-s$n
-    add_ns "$ns"
-    ip link add mgmt netns "$ns" type veth peer name "m$n" netns "$ns_coll"
-    ip -n "$ns" addr add "10.250.$n.2/30" dev mgmt
-    ip -n "$ns_coll" addr add "10.250.$n.1/30" dev "m$n"
-    ip -n "$ns" link set mgmt up
-    ip -n "$ns_coll" link set "m$n" up
-    ip -n "$ns" route add "$collector_ip/32" via "10.250.$n.1"
-    # The dark end gets a carrier only once both captures run (see netns_live.sh).
-    ip link add dark netns "$ns" address "02:74:74:00:0$n:02" mtu 9000 type veth \
-        peer name "d$n" netns "$ns_inet" address "02:74:74:00:0$n:01" mtu 9000
-    ip -n "$ns" link set dark up
-done
+netns_telescope
 
 # ---------------------------------------------------------------- collector, tcpdump, sensors
-ip netns exec "$ns_coll" "$teiten" collector --config "$tmp/coll.conf" --listen "$collector_ip:$port" \
-    --cert "$tmp/cert.pem" --key "$tmp/key.pem" --db "$tmp/c.db" --fold-seconds 1 >"$tmp/collector.log" 2>&1 &
-collector_pid=$!
-pids+=("$collector_pid")
-listening() { ip netns exec "$ns_coll" ss -Hltn "sport = :$port" | grep -q .; }
-wait_for 20 "the collector to listen" listening
+netns_start_collector "$tmp/coll.conf"
 
-declare -A sensor_pid tcpdump_pid
 start_sensor() { # INDEX LOG
     local n=$(($1 + 1)) name=${sensors[$1]}
     ip netns exec "$prefix-s$n" "$teiten" sensor --config "$conf" --name "$name" --interface dark \
@@ -161,26 +133,7 @@ start_sensor() { # INDEX LOG
     sensor_pid[$name]=$!
     pids+=("$!")
 }
-stop_sensors() { # NAME...: SIGTERM, each must exit 0
-    local name rc
-    for name in "$@"; do kill -TERM "${sensor_pid[$name]}"; done
-    for name in "$@"; do
-        rc=0
-        wait "${sensor_pid[$name]}" || rc=$?
-        [[ $rc -eq 0 ]] || fail "sensor $name exited with $rc"
-    done
-}
-for i in "${!sensors[@]}"; do
-    name=${sensors[$i]}
-    ip netns exec "$prefix-s$((i + 1))" tcpdump -i dark -n --immediate-mode -B 65536 -Z root \
-        -w "$tmp/ref_$name.pcap" >"$tmp/tcpdump-$name.log" 2>&1 &
-    tcpdump_pid[$name]=$!
-    pids+=("$!")
-    start_sensor "$i" "$tmp/sensor-$name.log"
-done
-for name in "${sensors[@]}"; do
-    wait_for 20 "tcpdump on $name" grep -q "listening on" "$tmp/tcpdump-$name.log"
-done
+netns_start_captures
 all_up() {
     local name
     for name in "${sensors[@]}"; do [[ $(status_of "$name") == up ]] || return 1; done
@@ -259,36 +212,7 @@ wait_for 60 "the sensors to report ${recorded[*]} frames and empty spools" caugh
 echo "spools drained at $(elapsed)"
 
 # ---------------------------------------------------------------- stop (as netns_live.sh)
-stop_sensors "${sensors[@]}"
-for name in "${sensors[@]}"; do
-    frames=$(sed -n "s/^teiten: sensor $name: \([0-9]*\) frames, .*/\1/p" "$tmp/sensor-$name.log")
-    [[ $frames == "${recorded[$name]}" ]] ||
-        fail "sensor $name counted ${frames:-?} frames at its stop, tcpdump recorded ${recorded[$name]}"
-done
-# A batch the stop left in a spool is delivered by a restart on it.
-declare -A left
-resumed=()
-for i in "${!sensors[@]}"; do
-    name=${sensors[$i]}
-    left[$name]=$(cd "$tmp/spool-$name" && ls -- *.batch 2>/dev/null || true)
-    [[ -n ${left[$name]} ]] || continue
-    start_sensor "$i" "$tmp/sensor-$name-resumed.log"
-    resumed+=("$name")
-done
-delivered() {
-    local name f
-    for name in "${resumed[@]}"; do
-        for f in ${left[$name]}; do [[ ! -e $tmp/spool-$name/$f ]] || return 1; done
-    done
-}
-if ((${#resumed[@]} > 0)); then
-    wait_for 30 "restarted sensors to deliver the batches their stop left" delivered
-    stop_sensors "${resumed[@]}"
-fi
-kill -TERM "$collector_pid"
-rc=0
-wait "$collector_pid" || rc=$?
-[[ $rc -eq 0 ]] || fail "collector exited with $rc"
+netns_stop
 echo "stopped at $(elapsed)"
 
 # ---------------------------------------------------------------- compare with the reference
