@@ -7,6 +7,7 @@
 
 #include "classify/fingerprint.h"
 #include "classify/p0f.h"
+#include "store/source_index.h"
 #include "util/limits.h"
 #include "util/hashmap.h"
 #include "util/parse.h"
@@ -205,6 +206,86 @@ static tt_status count_sources(void *ctx, int64_t hour, int32_t sensor, const tt
     return TT_OK;
 }
 
+/* Whether the source index (sets by port and by country, over all packets)
+ * can answer distinct sources for a ranking with this filter. */
+static bool index_answers(const tt_rollup_filter *f, unsigned group)
+{
+    return (group == TT_GROUP_PORT || group == TT_GROUP_CC) && !f->has_port && !f->cc && !f->has_asn &&
+           !f->has_kind && f->exclude_kinds == 0 && f->exclude_flags == 0;
+}
+
+typedef struct union_ctx {
+    unsigned group;
+    const tt_counter_entry *top;
+    size_t n;
+    tt_counter_map *index;    /* key → position (in .extra) */
+    tt_source_union *sources; /* per position x OS class: [i * TT_OS_COUNT + os]; os 0 = all sources */
+} union_ctx;
+
+static uint32_t index_key(unsigned group, unsigned os, uint64_t key)
+{
+    if (group == TT_GROUP_PORT)
+        return tt_srckey(os ? TT_SRCKEY_PORT_OS : TT_SRCKEY_PORT, os, (uint32_t)key);
+    return tt_srckey(os ? TT_SRCKEY_CC_OS : TT_SRCKEY_CC, os, (uint32_t)key);
+}
+
+static tt_status union_day(void *ctx, int64_t day, int32_t sensor, const uint8_t *data, size_t len)
+{
+    (void)day;
+    (void)sensor;
+    union_ctx *c = ctx;
+    tt_srcidx_blob blob;
+    tt_status st = tt_srcidx_open(data, len, &blob);
+    for (size_t i = 0; i < c->n && st == TT_OK; i++)
+        for (unsigned os = 0; os < TT_OS_COUNT && st == TT_OK; os++)
+            st = tt_source_union_add_key(&c->sources[i * TT_OS_COUNT + os], &blob,
+                                         index_key(c->group, os, c->top[i].key));
+    return st;
+}
+
+static tt_status union_segment(void *ctx, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
+{
+    (void)hour;
+    (void)sensor;
+    union_ctx *c = ctx;
+    tt_status st = TT_OK;
+    for (size_t i = 0; i < n && st == TT_OK; i++) {
+        const tt_detail_row *r = &rows[i];
+        if (c->group == TT_GROUP_PORT && tt_service_port(r->service) < 0)
+            continue;
+        tt_counter_entry *e = tt_counter_map_find(c->index, rank_key(c->group, r->service, r->cc, r->kind, r->asn));
+        if (e == NULL)
+            continue;
+        st = tt_source_union_add(&c->sources[e->extra * TT_OS_COUNT], &r->src);
+        if (st == TT_OK && r->os > 0 && r->os < TT_OS_COUNT)
+            st = tt_source_union_add(&c->sources[e->extra * TT_OS_COUNT + r->os], &r->src);
+    }
+    return st;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+/* Distinct sources from the source index for the period's whole UTC days,
+ * and from the segments for the hours at its ends (a --tz day is not a UTC day). */
+static tt_status distinct_from_index(tt_query *q, union_ctx *c)
+{
+    const tt_rollup_filter *f = &q->filter;
+    int64_t day_from = floor_div(f->hour_from + 23, 24), day_to = floor_div(f->hour_to, 24);
+    tt_status st = TT_OK;
+    tt_rollup_filter edge = *f;
+    if (day_from >= day_to)
+        return q->store->ops->scan_segments(q->store, f, NULL, true, union_segment, c);
+    st = q->store->ops->scan_source_index(q->store, f, day_from, day_to, union_day, c);
+    edge.hour_to = day_from * 24;
+    if (st == TT_OK && edge.hour_from < edge.hour_to)
+        st = q->store->ops->scan_segments(q->store, &edge, NULL, true, union_segment, c);
+    edge.hour_from = day_to * 24;
+    edge.hour_to = f->hour_to;
+    if (st == TT_OK && edge.hour_from < edge.hour_to)
+        st = q->store->ops->scan_segments(q->store, &edge, NULL, true, union_segment, c);
+    return st;
+}
+
 /* Exact distinct sources of the listed keys over the period, from the
  * per-source segments (hourly counts cannot be added up across hours). */
 static tt_status distinct_sources(tt_query *q, unsigned group, const tt_counter_entry *top, size_t n,
@@ -220,6 +301,25 @@ static tt_status distinct_sources(tt_query *q, unsigned group, const tt_counter_
         else
             e->extra = i;
         counts[i] = 0;
+    }
+    if (st == TT_OK && n > 0 && index_answers(&q->filter, group)) {
+        union_ctx uc = {group, top, n, &index, calloc(n * TT_OS_COUNT, sizeof(tt_source_union))};
+        st = uc.sources ? TT_OK : TT_ERR_NOMEM;
+        size_t ready = 0;
+        for (; ready < n * TT_OS_COUNT && st == TT_OK; ready++)
+            st = tt_source_union_init(&uc.sources[ready]);
+        if (st == TT_OK)
+            st = distinct_from_index(q, &uc);
+        for (size_t i = 0; i < n && st == TT_OK; i++) {
+            st = tt_source_union_count(&uc.sources[i * TT_OS_COUNT], &counts[i]);
+            for (unsigned os = 1; devices && os < TT_OS_COUNT && st == TT_OK; os++)
+                st = tt_source_union_count(&uc.sources[i * TT_OS_COUNT + os], &devices[i][os]);
+        }
+        for (size_t i = 0; i < ready; i++)
+            tt_source_union_free(&uc.sources[i]);
+        free(uc.sources);
+        tt_counter_map_free(&index);
+        return st;
     }
     sources_ctx ctx;
     memset(&ctx, 0, sizeof ctx);

@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include "store/source_index.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -16,6 +17,10 @@ typedef struct sqlite_store {
     tt_buf data, bloom, totals;
     tt_detail_row *old_rows, *merged_rows;
     size_t old_cap, merged_cap;
+    /* Source sets of the open transaction, written at commit (or sooner when large). */
+    tt_srcidx_builder *srcidx;
+    sqlite3_stmt *srcidx_get, *srcidx_put;
+    tt_buf srcidx_blob;
 } sqlite_store;
 
 /* Records sqlite's message for `what` and returns TT_ERR_DB. */

@@ -137,6 +137,9 @@ typedef struct tt_sensor_health {
     char version[32];
 } tt_sensor_health;
 
+/* One stored sensor-day of the source index (store/source_index.h). */
+typedef tt_status (*tt_srcidx_blob_fn)(void *ctx, int64_t day, int32_t sensor, const uint8_t *data, size_t len);
+
 typedef tt_status (*tt_inbox_fn)(void *ctx, int64_t id, int32_t sensor, const uint8_t *data, size_t len);
 typedef tt_status (*tt_gap_fn)(void *ctx, int32_t sensor, const tt_gap *gap);
 typedef tt_status (*tt_uptime_fn)(void *ctx, int32_t sensor, int64_t hour, uint32_t seconds);
@@ -176,6 +179,10 @@ typedef struct tt_store_ops {
      * hour, sensor and src_flags set; only the hour/sensor filter is applied. */
     tt_status (*scan_totals)(tt_store *store, const tt_rollup_filter *filter, unsigned group,
                              tt_rollup_fn fn, void *ctx);
+    /* The source index (store/source_index.h) of the filter's sensors for
+     * UTC days [day_from, day_to): one blob per sensor-day with data. */
+    tt_status (*scan_source_index)(tt_store *store, const tt_rollup_filter *filter, int64_t day_from,
+                                   int64_t day_to, tt_srcidx_blob_fn fn, void *ctx);
     /* Backscatter rows of the filter's hours and sensors, ordered by victim then hour. */
     tt_status (*scan_victims)(tt_store *store, const tt_rollup_filter *filter,
                               tt_status (*fn)(void *ctx, const tt_victim_row *row), void *ctx);

@@ -143,6 +143,13 @@ static const char *const schema_migrations[] = {
     "  spool_drops INTEGER NOT NULL DEFAULT 0,"
     "  address TEXT NOT NULL DEFAULT '',"
     "  version TEXT NOT NULL DEFAULT '');",
+    /* 4 → 5: the source index, per sensor and UTC day (store/source_index.h;
+     * filled from the segments below) */
+    "CREATE TABLE srcidx("
+    "  day INTEGER NOT NULL,"
+    "  sensor INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY(day, sensor)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
 
@@ -214,6 +221,77 @@ cleanup:
     return st;
 }
 
+/* Merges the transaction's source sets into the stored sensor-days. */
+static tt_status srcidx_flush(sqlite_store *s)
+{
+    tt_status st = TT_OK;
+    if ((s->srcidx_get == NULL &&
+         (st = prepare(s, "SELECT data FROM srcidx WHERE day=?1 AND sensor=?2", &s->srcidx_get)) != TT_OK) ||
+        (s->srcidx_put == NULL &&
+         (st = prepare(s, "INSERT OR REPLACE INTO srcidx(day, sensor, data) VALUES(?1, ?2, ?3)", &s->srcidx_put)) !=
+             TT_OK))
+        return st;
+    for (size_t i = 0; i < tt_srcidx_builder_days(s->srcidx) && st == TT_OK; i++) {
+        int64_t day;
+        int32_t sensor;
+        tt_srcidx_builder_day(s->srcidx, i, &day, &sensor);
+        sqlite3_bind_int64(s->srcidx_get, 1, day);
+        sqlite3_bind_int(s->srcidx_get, 2, sensor);
+        int rc = sqlite3_step(s->srcidx_get);
+        if (rc == SQLITE_ROW)
+            st = tt_srcidx_builder_encode(s->srcidx, i, sqlite3_column_blob(s->srcidx_get, 0),
+                                          (size_t)sqlite3_column_bytes(s->srcidx_get, 0), &s->srcidx_blob);
+        else if (rc == SQLITE_DONE)
+            st = tt_srcidx_builder_encode(s->srcidx, i, NULL, 0, &s->srcidx_blob);
+        else
+            st = tt_sqlite_fail(s, "source index lookup");
+        sqlite3_reset(s->srcidx_get);
+        if (st == TT_ERR_FORMAT)
+            snprintf(s->error, sizeof s->error, "stored source index of day %lld sensor %d is damaged",
+                     (long long)day, sensor);
+        if (st != TT_OK)
+            break;
+        sqlite3_bind_int64(s->srcidx_put, 1, day);
+        sqlite3_bind_int(s->srcidx_put, 2, sensor);
+        sqlite3_bind_blob(s->srcidx_put, 3, s->srcidx_blob.data, (int)s->srcidx_blob.len, SQLITE_STATIC);
+        if (sqlite3_step(s->srcidx_put) != SQLITE_DONE)
+            st = tt_sqlite_fail(s, "source index write");
+        sqlite3_reset(s->srcidx_put);
+    }
+    tt_srcidx_builder_clear(s->srcidx);
+    return st;
+}
+
+/* Schema 5 keeps the source index: derive it from the segments of stores written before. */
+static tt_status fill_source_index(sqlite_store *s)
+{
+    sqlite3_stmt *select = NULL;
+    tt_detail_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    tt_status st = TT_OK;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, hour, sensor, data FROM segments ORDER BY hour, sensor", -1,
+                           &select, NULL) != SQLITE_OK)
+        return tt_sqlite_fail(s, "migration to schema 5");
+    while (st == TT_OK && sqlite3_step(select) == SQLITE_ROW) {
+        st = tt_segment_decode_keys(sqlite3_column_blob(select, 3), (size_t)sqlite3_column_bytes(select, 3),
+                                    &rows, &n, &cap);
+        if (st != TT_OK) {
+            snprintf(s->error, sizeof s->error, "migration to schema 5: segment %lld: %s",
+                     (long long)sqlite3_column_int64(select, 0), tt_strerror(st));
+            break;
+        }
+        st = tt_srcidx_builder_add(s->srcidx, sqlite3_column_int64(select, 1), sqlite3_column_int(select, 2), rows,
+                                   n);
+        if (st == TT_OK && tt_srcidx_builder_pairs(s->srcidx) >= TT_LIMIT_SRCIDX_PAIRS)
+            st = srcidx_flush(s);
+    }
+    if (st == TT_OK)
+        st = srcidx_flush(s);
+    sqlite3_finalize(select);
+    free(rows);
+    return st;
+}
+
 static tt_status migrate(sqlite_store *s, bool writable)
 {
     sqlite3_stmt *stmt = NULL;
@@ -248,6 +326,8 @@ static tt_status migrate(sqlite_store *s, bool writable)
         st = tt_sqlite_exec(s, schema_migrations[v]);
     if (st == TT_OK && version >= 1 && version < 2)
         st = fill_totals(s);
+    if (st == TT_OK && version >= 1 && version < 5)
+        st = fill_source_index(s);
     if (st == TT_OK) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
@@ -273,7 +353,11 @@ static void sqlite_close(tt_store *store)
     sqlite3_finalize(s->rollup_delete);
     sqlite3_finalize(s->rollup_insert);
     sqlite3_finalize(s->victim_upsert);
+    sqlite3_finalize(s->srcidx_get);
+    sqlite3_finalize(s->srcidx_put);
     sqlite3_close(s->db);
+    tt_srcidx_builder_free(s->srcidx);
+    tt_buf_free(&s->srcidx_blob);
     tt_buf_free(&s->data);
     tt_buf_free(&s->bloom);
     tt_buf_free(&s->totals);
@@ -293,6 +377,11 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
     tt_buf_init(&s->data, 0);
     tt_buf_init(&s->bloom, 0);
     tt_buf_init(&s->totals, 0);
+    tt_buf_init(&s->srcidx_blob, 0);
+    if (tt_srcidx_builder_new(&s->srcidx) != TT_OK) {
+        free(s);
+        return TT_ERR_NOMEM;
+    }
     int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
     tt_status st = TT_ERR_DB;
     if (sqlite3_open_v2(location, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -347,10 +436,17 @@ static tt_status sqlite_begin(tt_store *store)
 {
     return tt_sqlite_exec((sqlite_store *)store, "BEGIN IMMEDIATE");
 }
-static tt_status sqlite_commit(tt_store *store) { return tt_sqlite_exec((sqlite_store *)store, "COMMIT"); }
+static tt_status sqlite_commit(tt_store *store)
+{
+    sqlite_store *s = (sqlite_store *)store;
+    tt_status st = srcidx_flush(s);
+    return st != TT_OK ? st : tt_sqlite_exec(s, "COMMIT");
+}
 static tt_status sqlite_rollback(tt_store *store)
 {
-    return tt_sqlite_exec((sqlite_store *)store, "ROLLBACK");
+    sqlite_store *s = (sqlite_store *)store;
+    tt_srcidx_builder_clear(s->srcidx);
+    return tt_sqlite_exec(s, "ROLLBACK");
 }
 
 static tt_status sqlite_sensor_upsert(tt_store *store, const tt_sensor_info *info, int32_t *id)
@@ -604,7 +700,10 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
         if (rc != SQLITE_DONE)
             return tt_sqlite_fail(s, "rollup delete");
     }
-    return write_rollup(s, hour, sensor, rows, n);
+    if ((st = write_rollup(s, hour, sensor, rows, n)) != TT_OK ||
+        (st = tt_srcidx_builder_add(s->srcidx, hour, sensor, rows, n)) != TT_OK)
+        return st;
+    return tt_srcidx_builder_pairs(s->srcidx) >= TT_LIMIT_SRCIDX_PAIRS ? srcidx_flush(s) : TT_OK;
 }
 
 static void minutes_encode(const uint16_t minute[60], uint8_t out[120])
@@ -748,9 +847,10 @@ static tt_status sqlite_sensors(tt_store *store, tt_sensor_info **list, size_t *
 }
 
 /* Appends " AND sensor IN (...)" etc. for a filter; binds come after ?1 ?2. */
-static tt_status filter_sql(const tt_rollup_filter *f, tt_buf *sql)
+/* " WHERE <column> >= ?1 AND <column> < ?2" and the filter's sensors. */
+static tt_status range_sql(const tt_rollup_filter *f, const char *column, tt_buf *sql)
 {
-    tt_status st = tt_buf_printf(sql, " WHERE hour >= ?1 AND hour < ?2");
+    tt_status st = tt_buf_printf(sql, " WHERE %s >= ?1 AND %s < ?2", column, column);
     if (st == TT_OK && f->sensor_set) {
         st = tt_buf_printf(sql, " AND sensor IN (-1");
         for (int32_t i = 0; i < f->sensor_set_size && st == TT_OK; i++)
@@ -759,6 +859,42 @@ static tt_status filter_sql(const tt_rollup_filter *f, tt_buf *sql)
         if (st == TT_OK)
             st = tt_buf_printf(sql, ")");
     }
+    return st;
+}
+
+static tt_status filter_sql(const tt_rollup_filter *f, tt_buf *sql) { return range_sql(f, "hour", sql); }
+
+static tt_status sqlite_scan_source_index(tt_store *store, const tt_rollup_filter *f, int64_t day_from,
+                                          int64_t day_to, tt_srcidx_blob_fn fn, void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)store;
+    tt_buf sql;
+    tt_buf_init(&sql, 1 << 20);
+    tt_status st = tt_buf_printf(&sql, "SELECT day, sensor, data FROM srcidx");
+    if (st == TT_OK)
+        st = range_sql(f, "day", &sql);
+    sqlite3_stmt *stmt = NULL;
+    if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
+        tt_buf_free(&sql);
+        return st != TT_OK ? st : tt_sqlite_fail(s, "source index query");
+    }
+    tt_buf_free(&sql);
+    sqlite3_bind_int64(stmt, 1, day_from);
+    sqlite3_bind_int64(stmt, 2, day_to);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t day = sqlite3_column_int64(stmt, 0);
+        int32_t sensor = sqlite3_column_int(stmt, 1);
+        st = fn(ctx, day, sensor, sqlite3_column_blob(stmt, 2), (size_t)sqlite3_column_bytes(stmt, 2));
+        if (st == TT_ERR_FORMAT)
+            snprintf(s->error, sizeof s->error, "stored source index of day %lld sensor %d is damaged",
+                     (long long)day, sensor);
+        if (st != TT_OK)
+            break;
+    }
+    if (st == TT_OK && rc != SQLITE_DONE)
+        st = tt_sqlite_fail(s, "source index query");
+    sqlite3_finalize(stmt);
     return st;
 }
 
@@ -1048,6 +1184,7 @@ const tt_store_ops tt_store_sqlite_ops = {
     .scan_rollup = sqlite_scan_rollup,
     .scan_segments = sqlite_scan_segments,
     .scan_totals = sqlite_scan_totals,
+    .scan_source_index = sqlite_scan_source_index,
     .put_victim = sqlite_put_victim,
     .scan_victims = sqlite_scan_victims,
     .files = sqlite_files,
