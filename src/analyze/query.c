@@ -11,6 +11,7 @@
 #include "util/limits.h"
 #include "util/hashmap.h"
 #include "util/parse.h"
+#include "util/sort.h"
 
 #define QUERY_MAX_KEYS ((size_t)1 << 24)
 #define QUERY_MAX_SOURCES ((size_t)1 << 27)
@@ -47,28 +48,60 @@ static uint64_t rank_key(unsigned group, tt_service service, tt_cc cc, uint8_t k
     }
 }
 
+/* One ranked key: its packets, and the kind of packet (tool) seen most on it. */
+typedef struct rank_entry {
+    uint64_t key, packets;
+    uint64_t kind_packets;
+    uint8_t kind;
+} rank_entry;
+
+/* Rankings gather (key << 4 | kind, packets) items, hundreds of thousands
+ * over a quarter, and sum them after a radix sort: cheaper than hash-map
+ * updates, and the runs of a key give its kinds too. */
 typedef struct collect_ctx {
     const tt_rollup_filter *filter;
-    tt_counter_map *map;
-    tt_counter_map *by_kind; /* ports only: port key << 4 | kind → packets */
     unsigned group;
     uint64_t total;
+    tt_kv *items;
+    size_t nitems, capitems;
 } collect_ctx;
 
-static tt_status collect_add(collect_ctx *c, uint64_t key, uint8_t kind, uint64_t packets, uint64_t bytes)
+/* Sorts the items and sums those of equal key and kind. */
+static tt_status merge_items(collect_ctx *c)
+{
+    tt_status st = tt_sort_kv(c->items, c->nitems);
+    size_t k = 0;
+    for (size_t i = 0; i < c->nitems && st == TT_OK; i++) {
+        if (k > 0 && c->items[k - 1].key == c->items[i].key)
+            c->items[k - 1].value += c->items[i].value;
+        else
+            c->items[k++] = c->items[i];
+    }
+    if (st == TT_OK)
+        c->nitems = k;
+    return st;
+}
+
+static tt_status collect_add(collect_ctx *c, uint64_t key, uint8_t kind, uint64_t packets)
 {
     c->total += packets;
-    tt_counter_entry *e = tt_counter_map_get(c->map, key);
-    if (e == NULL)
-        return TT_ERR_NOMEM;
-    e->packets += packets;
-    e->bytes += bytes;
-    if (c->by_kind) {
-        tt_counter_entry *k = tt_counter_map_get(c->by_kind, key << 4 | kind);
-        if (k == NULL)
-            return TT_ERR_NOMEM;
-        k->packets += packets;
+    if (c->nitems == c->capitems) {
+        /* Memory follows the distinct (key, kind) pairs, not the rows read. */
+        tt_status st;
+        if (c->nitems >= ((size_t)1 << 22) && (st = merge_items(c)) != TT_OK)
+            return st;
     }
+    if (c->nitems == c->capitems) {
+        size_t cap = c->capitems ? c->capitems * 2 : 4096;
+        if (cap > QUERY_MAX_KEYS * 2)
+            return TT_ERR_NOMEM;
+        tt_kv *p = realloc(c->items, cap * sizeof *p);
+        if (p == NULL)
+            return TT_ERR_NOMEM;
+        c->items = p;
+        c->capitems = cap;
+    }
+    c->items[c->nitems++] = (tt_kv){key << 4 | (kind & 0xf), packets};
     return TT_OK;
 }
 
@@ -78,8 +111,7 @@ static tt_status collect_total(void *ctx, const tt_rollup_row *row)
     collect_ctx *c = ctx;
     if (!tt_filter_row(c->filter, row->service, row->kind, row->src_flags, 0, 0, false))
         return TT_OK;
-    return collect_add(c, rank_key(c->group, row->service, row->cc, row->kind, row->asn), row->kind,
-                       row->packets, row->bytes);
+    return collect_add(c, rank_key(c->group, row->service, row->cc, row->kind, row->asn), row->kind, row->packets);
 }
 
 /* Detail rows, for filters the totals cannot answer (AS, country, port, kind x country). */
@@ -92,12 +124,39 @@ static tt_status collect_detail(void *ctx, int64_t hour, int32_t sensor, const t
         const tt_detail_row *r = &rows[i];
         if (!tt_filter_row(c->filter, r->service, r->kind, r->src_flags, r->cc, r->asn, true))
             continue;
-        tt_status st = collect_add(c, rank_key(c->group, r->service, r->cc, r->kind, r->asn), r->kind,
-                                   r->packets, r->bytes);
+        tt_status st = collect_add(c, rank_key(c->group, r->service, r->cc, r->kind, r->asn), r->kind, r->packets);
         if (st != TT_OK)
             return st;
     }
     return TT_OK;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+/* The whole UTC days [*day_from, *day_to) inside the filter's hours (none if from >= to). */
+static void whole_days(const tt_rollup_filter *f, int64_t *day_from, int64_t *day_to)
+{
+    *day_from = floor_div(f->hour_from + 23, 24);
+    *day_to = floor_div(f->hour_to, 24);
+}
+
+tt_status tt_query_scan_totals(tt_query *q, const tt_rollup_filter *filter, unsigned group, tt_rollup_fn fn,
+                               void *ctx)
+{
+    int64_t day_from, day_to;
+    whole_days(filter, &day_from, &day_to);
+    if (day_from >= day_to)
+        return q->store->ops->scan_totals(q->store, filter, group, fn, ctx);
+    tt_rollup_filter edge = *filter;
+    tt_status st = q->store->ops->scan_day_totals(q->store, filter, day_from, day_to, group, fn, ctx);
+    edge.hour_to = day_from * 24;
+    if (st == TT_OK && edge.hour_from < edge.hour_to)
+        st = q->store->ops->scan_totals(q->store, &edge, group, fn, ctx);
+    edge.hour_from = day_to * 24;
+    edge.hour_to = filter->hour_to;
+    if (st == TT_OK && edge.hour_from < edge.hour_to)
+        st = q->store->ops->scan_totals(q->store, &edge, group, fn, ctx);
+    return st;
 }
 
 /* Whether the per sensor-hour totals hold what a ranking with this filter needs. */
@@ -115,40 +174,67 @@ static bool rankable(unsigned group, uint64_t key)
     return group != TT_GROUP_PORT || tt_service_port((tt_service)key) >= 0;
 }
 
-/* Ranked entries of one period (caller frees *ranked); by_kind (may be NULL)
- * gets port << 4 | kind → packets for a ranking of ports. */
-static tt_status rank_period(tt_query *q, const tt_period *period, unsigned group,
-                             tt_counter_entry **ranked, size_t *n, uint64_t *total, tt_counter_map *by_kind)
+static int rank_entry_cmp(const void *a, const void *b)
 {
-    tt_counter_map map;
-    tt_counter_map_init(&map, QUERY_MAX_KEYS);
+    const rank_entry *x = a, *y = b;
+    if (x->packets != y->packets)
+        return x->packets > y->packets ? -1 : 1;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Sums sorted items into ranked entries: most packets first, ties by key. */
+static tt_status rank_items(collect_ctx *c, unsigned group, rank_entry **ranked, size_t *n)
+{
+    tt_status st = merge_items(c);
+    size_t keys = 0;
+    for (size_t i = 0; i < c->nitems; i++)
+        keys += i == 0 || c->items[i].key >> 4 != c->items[i - 1].key >> 4;
+    rank_entry *out = calloc(keys ? keys : 1, sizeof *out);
+    if (st != TT_OK || out == NULL) {
+        free(out);
+        return st != TT_OK ? st : TT_ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < c->nitems;) {
+        uint64_t key = c->items[i].key >> 4;
+        rank_entry e = {key, 0, 0, 0};
+        for (; i < c->nitems && c->items[i].key >> 4 == key; i++) {
+            uint64_t key_kind = c->items[i].key, packets = c->items[i].value;
+            e.packets += packets;
+            if (packets > e.kind_packets) { /* ties: the lower kind */
+                e.kind_packets = packets;
+                e.kind = (uint8_t)(key_kind & 0xf);
+            }
+        }
+        if (rankable(group, key))
+            out[k++] = e;
+    }
+    if (k > 1)
+        qsort(out, k, sizeof *out, rank_entry_cmp);
+    *ranked = out;
+    *n = k;
+    return TT_OK;
+}
+
+/* Ranked entries of one period (caller frees *ranked). */
+static tt_status rank_period(tt_query *q, const tt_period *period, unsigned group, rank_entry **ranked, size_t *n,
+                             uint64_t *total)
+{
     tt_rollup_filter filter = q->filter;
     filter.hour_from = period->hour_from;
     filter.hour_to = period->hour_to;
-    collect_ctx ctx = {&filter, &map, by_kind, group, 0};
+    collect_ctx ctx = {&filter, group, 0, NULL, 0, 0};
     tt_status st;
     if (totals_answer(&filter, group))
-        st = q->store->ops->scan_totals(q->store, &filter, group == TT_GROUP_KIND ? TT_GROUP_PORT : group,
-                                        collect_total, &ctx);
+        st = tt_query_scan_totals(q, &filter, group == TT_GROUP_KIND ? TT_GROUP_PORT : group, collect_total, &ctx);
     else
         st = q->store->ops->scan_segments(q->store, &filter, NULL, false, collect_detail, &ctx);
     *ranked = NULL;
     *n = 0;
-    if (st == TT_OK) {
-        tt_counter_entry *all = tt_counter_map_ranked(&map);
-        if (all == NULL) {
-            st = TT_ERR_NOMEM;
-        } else {
-            size_t k = 0; /* keeps the ranking order */
-            for (size_t i = 0; i < map.n; i++)
-                if (rankable(group, all[i].key))
-                    all[k++] = all[i];
-            *ranked = all;
-            *n = k;
-        }
-    }
+    if (st == TT_OK)
+        st = rank_items(&ctx, group, ranked, n);
+    free(ctx.items);
     *total = ctx.total;
-    tt_counter_map_free(&map);
     return st;
 }
 
@@ -216,7 +302,7 @@ static bool index_answers(const tt_rollup_filter *f, unsigned group)
 
 typedef struct union_ctx {
     unsigned group;
-    const tt_counter_entry *top;
+    const rank_entry *top;
     size_t n;
     tt_counter_map *index;    /* key → position (in .extra) */
     tt_source_union *sources; /* per position x OS class: [i * TT_OS_COUNT + os]; os 0 = all sources */
@@ -263,14 +349,13 @@ static tt_status union_segment(void *ctx, int64_t hour, int32_t sensor, const tt
     return st;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
 /* Distinct sources from the source index for the period's whole UTC days,
  * and from the segments for the hours at its ends (a --tz day is not a UTC day). */
 static tt_status distinct_from_index(tt_query *q, union_ctx *c)
 {
     const tt_rollup_filter *f = &q->filter;
-    int64_t day_from = floor_div(f->hour_from + 23, 24), day_to = floor_div(f->hour_to, 24);
+    int64_t day_from, day_to;
+    whole_days(f, &day_from, &day_to);
     tt_status st = TT_OK;
     tt_rollup_filter edge = *f;
     if (day_from >= day_to)
@@ -288,7 +373,7 @@ static tt_status distinct_from_index(tt_query *q, union_ctx *c)
 
 /* Exact distinct sources of the listed keys over the period, from the
  * per-source segments (hourly counts cannot be added up across hours). */
-static tt_status distinct_sources(tt_query *q, unsigned group, const tt_counter_entry *top, size_t n,
+static tt_status distinct_sources(tt_query *q, unsigned group, const rank_entry *top, size_t n,
                                   uint64_t *counts, uint64_t (*devices)[TT_OS_COUNT])
 {
     tt_counter_map index;
@@ -348,7 +433,7 @@ static const char *store_error(tt_query *q, tt_status st, char *err, size_t errl
 }
 
 /* Keeps the ranked ports whose knowledge-base category is q->category. */
-static size_t keep_category(const tt_query *q, tt_counter_entry *ranked, size_t n)
+static size_t keep_category(const tt_query *q, rank_entry *ranked, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -393,7 +478,7 @@ static bool device_shares(const uint64_t by_os[TT_OS_COUNT], char *out, size_t l
 
 static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *err, size_t errlen)
 {
-    tt_counter_entry *ranked = NULL, *prev = NULL;
+    rank_entry *ranked = NULL, *prev = NULL;
     size_t n = 0, nprev = 0;
     uint64_t total = 0, prev_total = 0;
     uint64_t *sources = NULL;
@@ -402,11 +487,8 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
     tt_status st = tt_period_previous(&q->period, &previous, err, errlen);
     if (st != TT_OK)
         return st;
-    tt_counter_map by_kind;
-    tt_counter_map_init(&by_kind, QUERY_MAX_KEYS);
-    if ((st = rank_period(q, &q->period, group, &ranked, &n, &total,
-                          group == TT_GROUP_PORT ? &by_kind : NULL)) != TT_OK ||
-        (st = rank_period(q, &previous, group, &prev, &nprev, &prev_total, NULL)) != TT_OK) {
+    if ((st = rank_period(q, &q->period, group, &ranked, &n, &total)) != TT_OK ||
+        (st = rank_period(q, &previous, group, &prev, &nprev, &prev_total)) != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;
     }
@@ -475,18 +557,11 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
         c++;
         if (group == TT_GROUP_PORT) {
             /* The kind of packet (scanner tool, backscatter) most seen on the port. */
-            uint64_t best = 0;
-            int best_kind = -1;
-            for (int k = 0; k < TT_KIND_COUNT; k++) {
-                tt_counter_entry *e = tt_counter_map_find(&by_kind, ranked[i].key << 4 | (uint64_t)k);
-                if (e && e->packets > best) {
-                    best = e->packets;
-                    best_kind = k;
-                }
-            }
-            if (best_kind >= 0 && (st = tt_cell_text(&row[c++], tt_kind_name((tt_kind)best_kind))) != TT_OK)
+            if (ranked[i].kind_packets > 0 &&
+                (st = tt_cell_text(&row[c++], tt_kind_name((tt_kind)ranked[i].kind))) != TT_OK)
                 goto cleanup;
-            tt_cell_real(&row[c++], ranked[i].packets ? 100.0 * (double)best / (double)ranked[i].packets : 0);
+            tt_cell_real(&row[c++],
+                         ranked[i].packets ? 100.0 * (double)ranked[i].kind_packets / (double)ranked[i].packets : 0);
             /* What the knowledge base says about the port, in one line. */
             const tt_kb_entry *entries[1];
             tt_service service = (tt_service)ranked[i].key;
@@ -510,7 +585,6 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
         }
     }
 cleanup:
-    tt_counter_map_free(&by_kind);
     free(devices);
     free(ranked);
     free(prev);

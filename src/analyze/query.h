@@ -33,6 +33,13 @@ typedef struct tt_query {
     bool no_data; /* the store is empty and no period was given: nothing to list */
 } tt_query;
 
+/* The store's per-key totals (scan_totals) over the filter's hours, read
+ * from the day totals for its whole UTC days and from the hourly totals at
+ * its ends. Rows of a whole day carry the day's first hour: callers that
+ * bin rows by hour must use the store's scan_totals instead. */
+TT_MUST_CHECK tt_status tt_query_scan_totals(tt_query *q, const tt_rollup_filter *filter, unsigned group,
+                                             tt_rollup_fn fn, void *ctx);
+
 TT_MUST_CHECK tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen);
 TT_MUST_CHECK tt_status tt_query_top_countries(tt_query *q, tt_table *out, char *err, size_t errlen);
 TT_MUST_CHECK tt_status tt_query_top_asns(tt_query *q, tt_table *out, char *err, size_t errlen);

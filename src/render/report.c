@@ -355,6 +355,7 @@ static tt_status hour_days(tt_report *r, int32_t **out, int64_t *nhours, char *e
     if (days == NULL)
         return TT_ERR_NOMEM;
     int64_t h = 0;
+    r->utc_days = r->hist_hour_from % 24 == 0;
     for (int32_t d = 0; d < r->hist_days; d++) {
         int64_t to;
         tt_status st = tt_period_day_start(r->hist_first + d + 1, &to, err, errlen);
@@ -362,6 +363,7 @@ static tt_status hour_days(tt_report *r, int32_t **out, int64_t *nhours, char *e
             free(days);
             return st;
         }
+        r->utc_days = r->utc_days && to % 24 == 0;
         for (; r->hist_hour_from + h < to && h < *nhours; h++)
             days[h] = d;
     }
@@ -380,8 +382,10 @@ static tt_status scan_pass(tt_report *r, tt_query *q, pass_ctx *c)
     filter.sensor_set_size = q->filter.sensor_set_size;
     filter.hour_from = r->hist_hour_from;
     filter.hour_to = r->period.hour_to;
-    return q->store->ops->scan_totals(q->store, &filter, c->countries ? TT_GROUP_CC : TT_GROUP_PORT, pass_row,
-                                      c);
+    unsigned group = c->countries ? TT_GROUP_CC : TT_GROUP_PORT;
+    /* Days in the zone that are UTC days can be read whole (their rows carry the day's first hour). */
+    return r->utc_days ? tt_query_scan_totals(q, &filter, group, pass_row, c)
+                       : q->store->ops->scan_totals(q->store, &filter, group, pass_row, c);
 }
 
 static tt_status fill_series(const cell_map *cells, uint64_t key, int32_t first_index, int32_t ndays,

@@ -92,6 +92,7 @@ struct tt_report {
     int32_t hist_first;
     int32_t hist_days;
     int64_t hist_hour_from;
+    bool utc_days; /* every day of the history starts at a UTC midnight (hour_days) */
     uint64_t packets, bytes, prev_packets;
     size_t distinct_ports, distinct_countries;
     report_sensor *sensors;

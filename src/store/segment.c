@@ -472,6 +472,23 @@ static tt_status sum_by(const tt_detail_row *rows, size_t n, tt_totals_list list
     return TT_OK;
 }
 
+/* Appends one list (sorted by key, keys unique). */
+static tt_status put_list(tt_buf *out, const tt_total *totals, size_t count)
+{
+    tt_status st = tt_buf_reserve(out, TT_VARINT_MAX + count * 3 * TT_VARINT_MAX);
+    if (st != TT_OK)
+        return st;
+    tt_buf_put_varint_unchecked(out, count);
+    uint64_t prev = 0;
+    for (size_t i = 0; i < count; i++) {
+        tt_buf_put_varint_unchecked(out, totals[i].key - prev);
+        tt_buf_put_varint_unchecked(out, totals[i].packets);
+        tt_buf_put_varint_unchecked(out, totals[i].bytes);
+        prev = totals[i].key;
+    }
+    return TT_OK;
+}
+
 tt_status tt_totals_from_rows(const tt_detail_row *rows, size_t n, tt_buf *out)
 {
     tt_buf_reset(out);
@@ -482,20 +499,61 @@ tt_status tt_totals_from_rows(const tt_detail_row *rows, size_t n, tt_buf *out)
     for (int list = 0; list < TT_TOTALS_LISTS && st == TT_OK; list++) {
         tt_total *totals = NULL;
         size_t count = 0;
-        if ((st = sum_by(rows, n, (tt_totals_list)list, &totals, &count)) != TT_OK)
-            break;
-        if ((st = tt_buf_reserve(out, TT_VARINT_MAX + count * 3 * TT_VARINT_MAX)) == TT_OK) {
-            tt_buf_put_varint_unchecked(out, count);
-            uint64_t prev = 0;
-            for (size_t i = 0; i < count; i++) {
-                tt_buf_put_varint_unchecked(out, totals[i].key - prev);
-                tt_buf_put_varint_unchecked(out, totals[i].packets);
-                tt_buf_put_varint_unchecked(out, totals[i].bytes);
-                prev = totals[i].key;
-            }
-        }
+        if ((st = sum_by(rows, n, (tt_totals_list)list, &totals, &count)) == TT_OK)
+            st = put_list(out, totals, count);
         free(totals);
     }
+    return st;
+}
+
+typedef struct total_list {
+    tt_total *v;
+    size_t n, cap;
+} total_list;
+
+static tt_status collect_total(void *ctx, const tt_total *t)
+{
+    total_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        tt_total *p = realloc(l->v, cap * sizeof *p);
+        if (p == NULL)
+            return TT_ERR_NOMEM;
+        l->v = p;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *t;
+    return TT_OK;
+}
+
+tt_status tt_totals_sum(const uint8_t *const *blobs, const size_t *lens, size_t nblobs, tt_buf *out)
+{
+    tt_buf_reset(out);
+    tt_status st = tt_buf_reserve(out, 1);
+    if (st != TT_OK)
+        return st;
+    tt_buf_put_u8_unchecked(out, TOTALS_VERSION);
+    total_list l = {0};
+    for (int list = 0; list < TT_TOTALS_LISTS && st == TT_OK; list++) {
+        l.n = 0;
+        for (size_t b = 0; b < nblobs && st == TT_OK; b++)
+            st = tt_totals_walk(blobs[b], lens[b], (tt_totals_list)list, collect_total, &l);
+        if (st != TT_OK)
+            break;
+        if (l.n > 1)
+            qsort(l.v, l.n, sizeof *l.v, total_cmp);
+        size_t k = 0;
+        for (size_t i = 0; i < l.n; i++) {
+            if (k > 0 && l.v[k - 1].key == l.v[i].key) {
+                l.v[k - 1].packets += l.v[i].packets;
+                l.v[k - 1].bytes += l.v[i].bytes;
+            } else {
+                l.v[k++] = l.v[i];
+            }
+        }
+        st = put_list(out, l.v, k);
+    }
+    free(l.v);
     return st;
 }
 

@@ -124,5 +124,9 @@ TT_MUST_CHECK tt_status tt_totals_walk(const uint8_t *data, size_t len, tt_total
                                        void *ctx);
 /* Computes the totals of sorted detail rows into out. */
 TT_MUST_CHECK tt_status tt_totals_from_rows(const tt_detail_row *rows, size_t n, tt_buf *out);
+/* Adds up totals (e.g. the hours of a day) into out, in the same format;
+ * TT_ERR_FORMAT if one is malformed. */
+TT_MUST_CHECK tt_status tt_totals_sum(const uint8_t *const *blobs, const size_t *lens, size_t nblobs,
+                                      tt_buf *out);
 
 #endif

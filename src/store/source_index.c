@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sort.h"
+
 #define SRCIDX_MAGIC "TSX1"
 #define SRCIDX_HEADER 8
 #define SRCIDX_ENTRY 16
@@ -33,6 +35,7 @@ typedef struct day_part {
     size_t n4, cap4;
     v6_pair *v6;
     size_t n6, cap6;
+    tt_buf totals; /* the hours' totals blobs, each after its u32 length */
 } day_part;
 
 /* A growable array of uint32 (decoded sets). */
@@ -45,9 +48,6 @@ struct tt_srcidx_builder {
     day_part *parts;
     size_t nparts, capparts, last;
     size_t pairs;
-    uint64_t *sort_tmp;
-    size_t sort_cap;
-    size_t *counts; /* radix sort digit counts */
     u32_list stored, fresh, merged;
     tt_addr *v6_merged;
     size_t v6_cap;
@@ -96,6 +96,7 @@ void tt_srcidx_builder_clear(tt_srcidx_builder *b)
     for (size_t i = 0; i < b->nparts; i++) {
         b->parts[i].n4 = 0;
         b->parts[i].n6 = 0;
+        tt_buf_reset(&b->parts[i].totals);
     }
     b->nparts = 0;
     b->last = 0;
@@ -109,10 +110,9 @@ void tt_srcidx_builder_free(tt_srcidx_builder *b)
     for (size_t i = 0; i < b->capparts; i++) {
         free(b->parts[i].v4);
         free(b->parts[i].v6);
+        tt_buf_free(&b->parts[i].totals);
     }
     free(b->parts);
-    free(b->sort_tmp);
-    free(b->counts);
     free(b->stored.v);
     free(b->fresh.v);
     free(b->merged.v);
@@ -128,6 +128,8 @@ void tt_srcidx_builder_day(const tt_srcidx_builder *b, size_t i, int64_t *day, i
     *day = b->parts[i].day;
     *sensor = b->parts[i].sensor;
 }
+
+static int64_t day_of_hour(int64_t hour) { return hour >= 0 ? hour / 24 : -((-hour + 23) / 24); }
 
 static day_part *part_for(tt_srcidx_builder *b, int64_t day, int32_t sensor)
 {
@@ -152,6 +154,9 @@ static day_part *part_for(tt_srcidx_builder *b, int64_t day, int32_t sensor)
     p->day = day;
     p->sensor = sensor;
     p->n4 = p->n6 = 0;
+    if (p->totals.max == 0)
+        tt_buf_init(&p->totals, 0);
+    tt_buf_reset(&p->totals);
     b->last = b->nparts++;
     return p;
 }
@@ -175,8 +180,7 @@ static tt_status part_add(tt_srcidx_builder *b, day_part *p, uint32_t key, const
 tt_status tt_srcidx_builder_add(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const tt_detail_row *rows,
                                 size_t n)
 {
-    int64_t day = hour >= 0 ? hour / 24 : -((-hour + 23) / 24);
-    day_part *p = part_for(b, day, sensor);
+    day_part *p = part_for(b, day_of_hour(hour), sensor);
     if (p == NULL)
         return TT_ERR_NOMEM;
     tt_status st = TT_OK;
@@ -211,42 +215,46 @@ tt_status tt_srcidx_builder_add(tt_srcidx_builder *b, int64_t hour, int32_t sens
     return st;
 }
 
-/* LSD radix sort by 16-bit digits, skipping digits that are the same everywhere. */
-static tt_status sort_u64(tt_srcidx_builder *b, uint64_t *v, size_t n)
+tt_status tt_srcidx_builder_add_totals(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const uint8_t *totals,
+                                       size_t len)
 {
-    if (n < 2)
-        return TT_OK;
-    tt_status st = grow((void **)&b->sort_tmp, &b->sort_cap, n, sizeof *b->sort_tmp);
-    if (st != TT_OK)
-        return st;
-    if (b->counts == NULL && (b->counts = malloc(65536 * sizeof *b->counts)) == NULL)
+    day_part *p = part_for(b, day_of_hour(hour), sensor);
+    if (p == NULL)
         return TT_ERR_NOMEM;
-    uint64_t *src = v, *dst = b->sort_tmp;
-    for (unsigned shift = 0; shift < 64; shift += 16) {
-        uint64_t first = (src[0] >> shift) & 0xffff;
-        bool same = true;
-        for (size_t i = 1; i < n && same; i++)
-            same = ((src[i] >> shift) & 0xffff) == first;
-        if (same)
-            continue;
-        memset(b->counts, 0, 65536 * sizeof *b->counts);
-        for (size_t i = 0; i < n; i++)
-            b->counts[(src[i] >> shift) & 0xffff]++;
-        size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            size_t c = b->counts[d];
-            b->counts[d] = sum;
-            sum += c;
+    if (len > UINT32_MAX)
+        return TT_ERR_NOMEM;
+    uint8_t size[4];
+    put_u32(size, (uint32_t)len);
+    tt_status st = tt_buf_append(&p->totals, size, sizeof size);
+    return st == TT_OK ? tt_buf_append(&p->totals, totals, len) : st;
+}
+
+tt_status tt_srcidx_builder_day_totals(tt_srcidx_builder *b, size_t i, const uint8_t *stored, size_t stored_len,
+                                       tt_buf *out)
+{
+    const day_part *p = &b->parts[i];
+    size_t n = stored ? 1 : 0;
+    for (size_t at = 0; at + 4 <= p->totals.len; at += 4 + get_u32(p->totals.data + at))
+        n++;
+    const uint8_t **blobs = calloc(n ? n : 1, sizeof *blobs);
+    size_t *lens = calloc(n ? n : 1, sizeof *lens);
+    tt_status st = blobs && lens ? TT_OK : TT_ERR_NOMEM;
+    if (st == TT_OK) {
+        size_t k = 0;
+        if (stored) {
+            blobs[k] = stored;
+            lens[k++] = stored_len;
         }
-        for (size_t i = 0; i < n; i++)
-            dst[b->counts[(src[i] >> shift) & 0xffff]++] = src[i];
-        uint64_t *t = src;
-        src = dst;
-        dst = t;
+        for (size_t at = 0; at + 4 <= p->totals.len; k++) {
+            lens[k] = get_u32(p->totals.data + at);
+            blobs[k] = p->totals.data + at + 4;
+            at += 4 + lens[k];
+        }
+        st = tt_totals_sum(blobs, lens, n, out);
     }
-    if (src != v)
-        memcpy(v, src, n * sizeof *v);
-    return TT_OK;
+    free(blobs);
+    free(lens);
+    return st;
 }
 
 static int v6_pair_cmp(const void *a, const void *b)
@@ -389,7 +397,7 @@ tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t
                                    tt_buf *out)
 {
     day_part *p = &b->parts[i];
-    tt_status st = sort_u64(b, p->v4, p->n4);
+    tt_status st = tt_sort_u64(p->v4, p->n4);
     if (st != TT_OK)
         return st;
     size_t k = 0;
@@ -552,34 +560,18 @@ tt_status tt_source_union_init(tt_source_union *u)
 void tt_source_union_free(tt_source_union *u)
 {
     free(u->v4);
-    free(u->tmp);
     tt_addr_set_free(&u->v6);
     memset(u, 0, sizeof *u);
 }
 
-/* Sorts and deduplicates v4: radix sort, three passes of 11 bits. */
+/* Sorts and deduplicates v4. */
 static tt_status union_compact(tt_source_union *u)
 {
     if (u->sorted == u->n)
         return TT_OK;
-    tt_status st = grow((void **)&u->tmp, &u->tmp_cap, u->n, sizeof *u->tmp);
+    tt_status st = tt_sort_u32(u->v4, u->n);
     if (st != TT_OK)
         return st;
-    for (unsigned shift = 0; shift < 32; shift += 11) {
-        size_t count[2049] = {0};
-        for (size_t i = 0; i < u->n; i++)
-            count[((u->v4[i] >> shift) & 0x7ff) + 1]++;
-        for (size_t d = 1; d <= 2048; d++)
-            count[d] += count[d - 1];
-        for (size_t i = 0; i < u->n; i++)
-            u->tmp[count[(u->v4[i] >> shift) & 0x7ff]++] = u->v4[i];
-        uint32_t *t = u->v4;
-        size_t c = u->cap;
-        u->v4 = u->tmp;
-        u->cap = u->tmp_cap;
-        u->tmp = t;
-        u->tmp_cap = c;
-    }
     size_t k = 0;
     for (size_t i = 0; i < u->n; i++)
         if (k == 0 || u->v4[i] != u->v4[k - 1])
@@ -591,7 +583,7 @@ static tt_status union_compact(tt_source_union *u)
 /* Compacts once the array has doubled since the last compaction. */
 static tt_status union_settle(tt_source_union *u)
 {
-    return u->n > 2 * u->sorted + 65536 ? union_compact(u) : TT_OK;
+    return u->n > 2 * u->sorted + ((size_t)1 << 20) ? union_compact(u) : TT_OK;
 }
 
 tt_status tt_source_union_add(tt_source_union *u, const tt_addr *src)

@@ -7,7 +7,11 @@
  * Sets are exact: IPv4 sources as sorted delta varints or Roaring bitmaps
  * (CRoaring, whichever is smaller), IPv6 sources (rare on telescopes) as
  * sorted 16-byte addresses. Adding a source twice changes nothing, so data
- * merged into a stored day again (late packets, a re-fold) stays exact. */
+ * merged into a stored day again (late packets, a re-fold) stays exact.
+ *
+ * Beside each sensor-day's sets the store keeps its totals (the hours'
+ * totals of segment.h added up), so rankings over whole days read one
+ * blob per sensor-day instead of 24. */
 #ifndef TT_STORE_SOURCE_INDEX_H
 #define TT_STORE_SOURCE_INDEX_H
 
@@ -58,6 +62,13 @@ void tt_srcidx_builder_day(const tt_srcidx_builder *b, size_t i, int64_t *day, i
  * when the stored blob is damaged. */
 TT_MUST_CHECK tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t *stored,
                                                  size_t stored_len, tt_buf *out);
+/* Day totals ride along: a sensor-hour's totals (segment.h format, of rows
+ * not added before: sums are not idempotent like sets) ... */
+TT_MUST_CHECK tt_status tt_srcidx_builder_add_totals(tt_srcidx_builder *b, int64_t hour, int32_t sensor,
+                                                     const uint8_t *totals, size_t len);
+/* ... summed with the stored day's totals (NULL/0 if none) into out. */
+TT_MUST_CHECK tt_status tt_srcidx_builder_day_totals(tt_srcidx_builder *b, size_t i, const uint8_t *stored,
+                                                     size_t stored_len, tt_buf *out);
 /* Forgets everything (after a flush or a rollback), keeping memory. */
 void tt_srcidx_builder_clear(tt_srcidx_builder *b);
 
@@ -80,8 +91,6 @@ typedef struct tt_source_union {
     uint32_t *v4;
     size_t n, cap;
     size_t sorted; /* v4[0..sorted) is sorted and unique */
-    uint32_t *tmp;
-    size_t tmp_cap;
     tt_addr_set v6;
 } tt_source_union;
 

@@ -20,7 +20,7 @@ typedef struct sqlite_store {
     /* Source sets of the open transaction, written at commit (or sooner when large). */
     tt_srcidx_builder *srcidx;
     sqlite3_stmt *srcidx_get, *srcidx_put;
-    tt_buf srcidx_blob;
+    tt_buf srcidx_blob, day_totals;
 } sqlite_store;
 
 /* Records sqlite's message for `what` and returns TT_ERR_DB. */

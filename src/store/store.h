@@ -179,6 +179,10 @@ typedef struct tt_store_ops {
      * hour, sensor and src_flags set; only the hour/sensor filter is applied. */
     tt_status (*scan_totals)(tt_store *store, const tt_rollup_filter *filter, unsigned group,
                              tt_rollup_fn fn, void *ctx);
+    /* scan_totals for whole UTC days [day_from, day_to): one row per key and
+     * sensor-day, with hour = the day's first hour. */
+    tt_status (*scan_day_totals)(tt_store *store, const tt_rollup_filter *filter, int64_t day_from, int64_t day_to,
+                                 unsigned group, tt_rollup_fn fn, void *ctx);
     /* The source index (store/source_index.h) of the filter's sensors for
      * UTC days [day_from, day_to): one blob per sensor-day with data. */
     tt_status (*scan_source_index)(tt_store *store, const tt_rollup_filter *filter, int64_t day_from,

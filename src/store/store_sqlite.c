@@ -143,13 +143,17 @@ static const char *const schema_migrations[] = {
     "  spool_drops INTEGER NOT NULL DEFAULT 0,"
     "  address TEXT NOT NULL DEFAULT '',"
     "  version TEXT NOT NULL DEFAULT '');",
-    /* 4 → 5: the source index, per sensor and UTC day (store/source_index.h;
-     * filled from the segments below) */
+    /* 4 → 5: the source index and day totals, per sensor and UTC day
+     * (store/source_index.h; filled from the segments below) */
+    /* A rowid table keyed by day * 4096 + sensor: in a WITHOUT ROWID table
+     * SQLite reads a row's whole overflow chain to compare keys, so reading
+     * the small totals would cost reading the large sets too. */
     "CREATE TABLE srcidx("
+    "  id INTEGER PRIMARY KEY," /* day * 4096 + sensor (TT_LIMIT_SENSORS) */
     "  day INTEGER NOT NULL,"
     "  sensor INTEGER NOT NULL,"
-    "  data BLOB NOT NULL,"
-    "  PRIMARY KEY(day, sensor)) WITHOUT ROWID;",
+    "  totals BLOB NOT NULL," /* the hours' totals added up (segment.h); before the sets, read alone */
+    "  data BLOB NOT NULL);",  /* the sets */
 };
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
 
@@ -221,39 +225,47 @@ cleanup:
     return st;
 }
 
+static int64_t srcidx_id(int64_t day, int32_t sensor) { return day * TT_LIMIT_SENSORS + sensor; }
+
 /* Merges the transaction's source sets into the stored sensor-days. */
 static tt_status srcidx_flush(sqlite_store *s)
 {
     tt_status st = TT_OK;
     if ((s->srcidx_get == NULL &&
-         (st = prepare(s, "SELECT data FROM srcidx WHERE day=?1 AND sensor=?2", &s->srcidx_get)) != TT_OK) ||
+         (st = prepare(s, "SELECT data, totals FROM srcidx WHERE id=?1", &s->srcidx_get)) != TT_OK) ||
         (s->srcidx_put == NULL &&
-         (st = prepare(s, "INSERT OR REPLACE INTO srcidx(day, sensor, data) VALUES(?1, ?2, ?3)", &s->srcidx_put)) !=
-             TT_OK))
+         (st = prepare(s, "INSERT OR REPLACE INTO srcidx(id, day, sensor, data, totals) VALUES(?1, ?2, ?3, ?4, ?5)",
+                       &s->srcidx_put)) != TT_OK))
         return st;
     for (size_t i = 0; i < tt_srcidx_builder_days(s->srcidx) && st == TT_OK; i++) {
         int64_t day;
         int32_t sensor;
         tt_srcidx_builder_day(s->srcidx, i, &day, &sensor);
-        sqlite3_bind_int64(s->srcidx_get, 1, day);
-        sqlite3_bind_int(s->srcidx_get, 2, sensor);
+        sqlite3_bind_int64(s->srcidx_get, 1, srcidx_id(day, sensor));
         int rc = sqlite3_step(s->srcidx_get);
-        if (rc == SQLITE_ROW)
+        if (rc == SQLITE_ROW) {
             st = tt_srcidx_builder_encode(s->srcidx, i, sqlite3_column_blob(s->srcidx_get, 0),
                                           (size_t)sqlite3_column_bytes(s->srcidx_get, 0), &s->srcidx_blob);
-        else if (rc == SQLITE_DONE)
+            if (st == TT_OK)
+                st = tt_srcidx_builder_day_totals(s->srcidx, i, sqlite3_column_blob(s->srcidx_get, 1),
+                                                  (size_t)sqlite3_column_bytes(s->srcidx_get, 1), &s->day_totals);
+        } else if (rc == SQLITE_DONE) {
             st = tt_srcidx_builder_encode(s->srcidx, i, NULL, 0, &s->srcidx_blob);
-        else
+            if (st == TT_OK)
+                st = tt_srcidx_builder_day_totals(s->srcidx, i, NULL, 0, &s->day_totals);
+        } else
             st = tt_sqlite_fail(s, "source index lookup");
         sqlite3_reset(s->srcidx_get);
         if (st == TT_ERR_FORMAT)
-            snprintf(s->error, sizeof s->error, "stored source index of day %lld sensor %d is damaged",
+            snprintf(s->error, sizeof s->error, "stored source index or totals of day %lld sensor %d are damaged",
                      (long long)day, sensor);
         if (st != TT_OK)
             break;
-        sqlite3_bind_int64(s->srcidx_put, 1, day);
-        sqlite3_bind_int(s->srcidx_put, 2, sensor);
-        sqlite3_bind_blob(s->srcidx_put, 3, s->srcidx_blob.data, (int)s->srcidx_blob.len, SQLITE_STATIC);
+        sqlite3_bind_int64(s->srcidx_put, 1, srcidx_id(day, sensor));
+        sqlite3_bind_int64(s->srcidx_put, 2, day);
+        sqlite3_bind_int(s->srcidx_put, 3, sensor);
+        sqlite3_bind_blob(s->srcidx_put, 4, s->srcidx_blob.data, (int)s->srcidx_blob.len, SQLITE_STATIC);
+        sqlite3_bind_blob(s->srcidx_put, 5, s->day_totals.data, (int)s->day_totals.len, SQLITE_STATIC);
         if (sqlite3_step(s->srcidx_put) != SQLITE_DONE)
             st = tt_sqlite_fail(s, "source index write");
         sqlite3_reset(s->srcidx_put);
@@ -269,7 +281,7 @@ static tt_status fill_source_index(sqlite_store *s)
     tt_detail_row *rows = NULL;
     size_t n = 0, cap = 0;
     tt_status st = TT_OK;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, hour, sensor, data FROM segments ORDER BY hour, sensor", -1,
+    if (sqlite3_prepare_v2(s->db, "SELECT id, hour, sensor, data, totals FROM segments ORDER BY hour, sensor", -1,
                            &select, NULL) != SQLITE_OK)
         return tt_sqlite_fail(s, "migration to schema 5");
     while (st == TT_OK && sqlite3_step(select) == SQLITE_ROW) {
@@ -280,8 +292,12 @@ static tt_status fill_source_index(sqlite_store *s)
                      (long long)sqlite3_column_int64(select, 0), tt_strerror(st));
             break;
         }
-        st = tt_srcidx_builder_add(s->srcidx, sqlite3_column_int64(select, 1), sqlite3_column_int(select, 2), rows,
-                                   n);
+        int64_t hour = sqlite3_column_int64(select, 1);
+        int32_t sensor = sqlite3_column_int(select, 2);
+        st = tt_srcidx_builder_add(s->srcidx, hour, sensor, rows, n);
+        if (st == TT_OK)
+            st = tt_srcidx_builder_add_totals(s->srcidx, hour, sensor, sqlite3_column_blob(select, 4),
+                                              (size_t)sqlite3_column_bytes(select, 4));
         if (st == TT_OK && tt_srcidx_builder_pairs(s->srcidx) >= TT_LIMIT_SRCIDX_PAIRS)
             st = srcidx_flush(s);
     }
@@ -358,6 +374,7 @@ static void sqlite_close(tt_store *store)
     sqlite3_close(s->db);
     tt_srcidx_builder_free(s->srcidx);
     tt_buf_free(&s->srcidx_blob);
+    tt_buf_free(&s->day_totals);
     tt_buf_free(&s->data);
     tt_buf_free(&s->bloom);
     tt_buf_free(&s->totals);
@@ -378,6 +395,7 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
     tt_buf_init(&s->bloom, 0);
     tt_buf_init(&s->totals, 0);
     tt_buf_init(&s->srcidx_blob, 0);
+    tt_buf_init(&s->day_totals, 0);
     if (tt_srcidx_builder_new(&s->srcidx) != TT_OK) {
         free(s);
         return TT_ERR_NOMEM;
@@ -634,6 +652,8 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
 {
     sqlite_store *s = (sqlite_store *)store;
     tt_status st;
+    const tt_detail_row *new_rows = rows; /* the day totals add only these */
+    size_t new_n = n;
     sqlite3_stmt *get = s->segment_get;
     sqlite3_bind_int64(get, 1, hour);
     sqlite3_bind_int(get, 2, sensor);
@@ -701,7 +721,12 @@ static tt_status sqlite_put_hour(tt_store *store, int64_t hour, int32_t sensor,
             return tt_sqlite_fail(s, "rollup delete");
     }
     if ((st = write_rollup(s, hour, sensor, rows, n)) != TT_OK ||
-        (st = tt_srcidx_builder_add(s->srcidx, hour, sensor, rows, n)) != TT_OK)
+        (st = tt_srcidx_builder_add(s->srcidx, hour, sensor, new_rows, new_n)) != TT_OK)
+        return st;
+    if (existing_id && (st = tt_totals_from_rows(new_rows, new_n, &s->day_totals)) != TT_OK)
+        return st;
+    const tt_buf *added = existing_id ? &s->day_totals : &s->totals;
+    if ((st = tt_srcidx_builder_add_totals(s->srcidx, hour, sensor, added->data, added->len)) != TT_OK)
         return st;
     return tt_srcidx_builder_pairs(s->srcidx) >= TT_LIMIT_SRCIDX_PAIRS ? srcidx_flush(s) : TT_OK;
 }
@@ -872,15 +897,15 @@ static tt_status sqlite_scan_source_index(tt_store *store, const tt_rollup_filte
     tt_buf_init(&sql, 1 << 20);
     tt_status st = tt_buf_printf(&sql, "SELECT day, sensor, data FROM srcidx");
     if (st == TT_OK)
-        st = range_sql(f, "day", &sql);
+        st = range_sql(f, "id", &sql);
     sqlite3_stmt *stmt = NULL;
     if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
         tt_buf_free(&sql);
         return st != TT_OK ? st : tt_sqlite_fail(s, "source index query");
     }
     tt_buf_free(&sql);
-    sqlite3_bind_int64(stmt, 1, day_from);
-    sqlite3_bind_int64(stmt, 2, day_to);
+    sqlite3_bind_int64(stmt, 1, srcidx_id(day_from, 0));
+    sqlite3_bind_int64(stmt, 2, srcidx_id(day_to, 0));
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t day = sqlite3_column_int64(stmt, 0);
@@ -1057,23 +1082,25 @@ static tt_status emit_total(void *ctx, const tt_total *t)
     return c->fn(c->ctx, &c->row);
 }
 
-static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, unsigned group,
-                                    tt_rollup_fn fn, void *ctx)
+/* Totals rows from "SELECT <column>, sensor, totals FROM <table>" over
+ * [from, to) of range_column; hours are `scale` times the column. */
+static tt_status scan_totals_of(sqlite_store *s, const tt_rollup_filter *f, const char *table,
+                                const char *column, const char *range_column, int64_t scale, int64_t from,
+                                int64_t to, unsigned group, tt_rollup_fn fn, void *ctx)
 {
-    sqlite_store *s = (sqlite_store *)store;
     tt_buf sql;
     tt_buf_init(&sql, 1 << 20);
-    tt_status st = tt_buf_printf(&sql, "SELECT hour, sensor, totals FROM segments");
+    tt_status st = tt_buf_printf(&sql, "SELECT %s, sensor, totals FROM %s", column, table);
     if (st == TT_OK)
-        st = filter_sql(f, &sql);
+        st = range_sql(f, range_column, &sql);
     sqlite3_stmt *stmt = NULL;
     if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
         tt_buf_free(&sql);
         return st != TT_OK ? st : tt_sqlite_fail(s, "totals query");
     }
     tt_buf_free(&sql);
-    sqlite3_bind_int64(stmt, 1, f->hour_from);
-    sqlite3_bind_int64(stmt, 2, f->hour_to);
+    sqlite3_bind_int64(stmt, 1, from);
+    sqlite3_bind_int64(stmt, 2, to);
     totals_ctx c;
     memset(&c, 0, sizeof c);
     c.list = group == TT_GROUP_CC ? TT_TOTALS_COUNTRIES : group == TT_GROUP_ASN ? TT_TOTALS_ASNS : TT_TOTALS_KEYS;
@@ -1081,13 +1108,13 @@ static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, 
     c.ctx = ctx;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        c.row.hour = sqlite3_column_int64(stmt, 0);
+        c.row.hour = sqlite3_column_int64(stmt, 0) * scale;
         c.row.sensor = sqlite3_column_int(stmt, 1);
         st = tt_totals_walk(sqlite3_column_blob(stmt, 2), (size_t)sqlite3_column_bytes(stmt, 2), c.list,
                             emit_total, &c);
         if (st == TT_ERR_FORMAT)
-            snprintf(s->error, sizeof s->error, "stored totals of hour %lld sensor %d are damaged",
-                     (long long)c.row.hour, c.row.sensor);
+            snprintf(s->error, sizeof s->error, "stored totals of %s %lld sensor %d are damaged", column,
+                     (long long)(c.row.hour / scale), c.row.sensor);
         if (st != TT_OK)
             break;
     }
@@ -1095,6 +1122,20 @@ static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, 
         st = tt_sqlite_fail(s, "totals query");
     sqlite3_finalize(stmt);
     return st;
+}
+
+static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, unsigned group,
+                                    tt_rollup_fn fn, void *ctx)
+{
+    return scan_totals_of((sqlite_store *)store, f, "segments", "hour", "hour", 1, f->hour_from, f->hour_to, group,
+                          fn, ctx);
+}
+
+static tt_status sqlite_scan_day_totals(tt_store *store, const tt_rollup_filter *f, int64_t day_from,
+                                        int64_t day_to, unsigned group, tt_rollup_fn fn, void *ctx)
+{
+    return scan_totals_of((sqlite_store *)store, f, "srcidx", "day", "id", 24, srcidx_id(day_from, 0),
+                          srcidx_id(day_to, 0), group, fn, ctx);
 }
 
 static tt_status sqlite_files(tt_store *store, tt_file_fn fn, void *ctx)
@@ -1185,6 +1226,7 @@ const tt_store_ops tt_store_sqlite_ops = {
     .scan_segments = sqlite_scan_segments,
     .scan_totals = sqlite_scan_totals,
     .scan_source_index = sqlite_scan_source_index,
+    .scan_day_totals = sqlite_scan_day_totals,
     .put_victim = sqlite_put_victim,
     .scan_victims = sqlite_scan_victims,
     .files = sqlite_files,
