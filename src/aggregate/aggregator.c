@@ -64,16 +64,6 @@ static inline uint64_t key_hash(const tt_addr *src, uint32_t key)
     return h ^ (h >> 33);
 }
 
-static inline bool addr_equal(const tt_addr *a, const tt_addr *b)
-{
-    uint64_t a0, a1, b0, b1;
-    memcpy(&a0, a->bytes, 8);
-    memcpy(&a1, a->bytes + 8, 8);
-    memcpy(&b0, b->bytes, 8);
-    memcpy(&b1, b->bytes + 8, 8);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
 static tt_status bin_rehash(bin *b, size_t nslots)
 {
     uint64_t *slots = calloc(nslots, sizeof *slots);
@@ -140,7 +130,7 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
     uint64_t slot;
     while ((slot = b->slots[s]) != 0) {
         tt_detail_row *row = &b->rows[(uint32_t)slot - 1];
-        if ((slot & 0xffffffff00000000ull) == tag && tt_detail_key(row) == key && addr_equal(&row->src, src)) {
+        if ((slot & 0xffffffff00000000ull) == tag && tt_detail_key(row) == key && tt_addr_equal(&row->src, src)) {
             if (row->os == 0)
                 row->os = os;
             row->packets++;

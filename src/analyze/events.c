@@ -905,6 +905,11 @@ typedef struct drill {
     uint64_t before_total;
     uint64_t kinds[TT_KIND_COUNT], os[TT_OS_COUNT], total, backscatter;
     uint8_t saw[TT_LIMIT_SENSORS / 8], had_data[TT_LIMIT_SENSORS / 8];
+    /* The last source looked up in `sources` and in `before`: rows come
+     * sorted by source, so most lookups repeat the previous one. */
+    tt_addr last_src, last_before;
+    uint32_t last_src_index, last_before_index;
+    bool has_last_src, has_last_before;
 } drill;
 
 typedef struct drill_ctx {
@@ -917,6 +922,10 @@ typedef struct drill_ctx {
 
 static tt_status drill_source(drill *dr, const tt_detail_row *r)
 {
+    if (dr->has_last_src && tt_addr_equal(&dr->last_src, &r->src)) {
+        dr->src[dr->last_src_index].packets += r->packets;
+        return TT_OK;
+    }
     tt_addr_set_entry *e;
     bool added;
     tt_status st = tt_addr_set_get(&dr->sources, &r->src, 0, &e, &added);
@@ -935,37 +944,50 @@ static tt_status drill_source(drill *dr, const tt_detail_row *r)
         e->value = (uint32_t)dr->nsrc++;
     }
     dr->src[e->value].packets += r->packets;
+    dr->last_src = r->src;
+    dr->last_src_index = e->value;
+    dr->has_last_src = true;
+    return TT_OK;
+}
+
+/* A new source of the trailing window: its slot in before_packets/recent. */
+static tt_status before_append(drill *dr, tt_addr_set_entry *e)
+{
+    if (dr->nbefore == dr->capbefore) {
+        size_t cap = dr->capbefore ? dr->capbefore * 2 : 256;
+        uint64_t *p = realloc(dr->before_packets, cap * sizeof *p);
+        if (p == NULL)
+            return TT_ERR_NOMEM;
+        dr->before_packets = p;
+        uint8_t *q = realloc(dr->recent, cap);
+        if (q == NULL)
+            return TT_ERR_NOMEM;
+        dr->recent = q;
+        dr->capbefore = cap;
+    }
+    dr->before_packets[dr->nbefore] = 0;
+    dr->recent[dr->nbefore] = 0;
+    e->value = (uint32_t)dr->nbefore++;
     return TT_OK;
 }
 
 static tt_status drill_before(drill *dr, bool recent, const tt_detail_row *r)
 {
-    tt_addr_set_entry *e;
-    bool added;
-    tt_status st = tt_addr_set_get(&dr->before, &r->src, 0, &e, &added);
-    if (st != TT_OK)
-        return st;
-    if (added) {
-        if (dr->nbefore == dr->capbefore) {
-            size_t cap = dr->capbefore ? dr->capbefore * 2 : 256;
-            uint64_t *p = realloc(dr->before_packets, cap * sizeof *p);
-            if (p == NULL)
-                return TT_ERR_NOMEM;
-            dr->before_packets = p;
-            uint8_t *q = realloc(dr->recent, cap);
-            if (q == NULL)
-                return TT_ERR_NOMEM;
-            dr->recent = q;
-            dr->capbefore = cap;
-        }
-        dr->before_packets[dr->nbefore] = 0;
-        dr->recent[dr->nbefore] = 0;
-        e->value = (uint32_t)dr->nbefore++;
+    if (!dr->has_last_before || !tt_addr_equal(&dr->last_before, &r->src)) {
+        tt_addr_set_entry *e;
+        bool added;
+        tt_status st = tt_addr_set_get(&dr->before, &r->src, 0, &e, &added);
+        if (st != TT_OK || (added && (st = before_append(dr, e)) != TT_OK))
+            return st;
+        dr->last_before = r->src;
+        dr->last_before_index = e->value;
+        dr->has_last_before = true;
     }
-    dr->before_packets[e->value] += r->packets;
+    uint32_t index = dr->last_before_index;
+    dr->before_packets[index] += r->packets;
     dr->before_total += r->packets;
-    if (recent && !dr->recent[e->value]) {
-        dr->recent[e->value] = 1;
+    if (recent && !dr->recent[index]) {
+        dr->recent[index] = 1;
         dr->nrecent++;
     }
     return TT_OK;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/segment_pipe.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
 #include "util/limits.h"
@@ -420,6 +421,9 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
             goto fail;
     }
     if ((st = tt_sqlite_exec(s, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;")) != TT_OK)
+        goto fail;
+    /* Queries read hundreds of megabytes of segments: map the file rather than pread it page by page. */
+    if (!writable && (st = tt_sqlite_exec(s, "PRAGMA mmap_size=17179869184;")) != TT_OK)
         goto fail;
     if ((st = migrate(s, writable)) != TT_OK)
         goto fail;
@@ -1010,8 +1014,12 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
     tt_buf_free(&sql);
     sqlite3_bind_int64(stmt, 1, f->hour_from);
     sqlite3_bind_int64(stmt, 2, f->hour_to);
-    tt_detail_row *rows = NULL;
-    size_t cap = 0, n = 0;
+    tt_segment_pipe *pipe = NULL;
+    if ((st = tt_segment_pipe_start(keys_only, fn, ctx, &pipe)) != TT_OK) {
+        sqlite3_finalize(stmt);
+        sqlite3_finalize(data_stmt);
+        return st;
+    }
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t hour = sqlite3_column_int64(stmt, 0);
@@ -1033,20 +1041,21 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
             blob = sqlite3_column_blob(stmt, 3);
             blob_len = sqlite3_column_bytes(stmt, 3);
         }
-        st = keys_only ? tt_segment_decode_keys(blob, (size_t)blob_len, &rows, &n, &cap)
-                       : tt_segment_decode(blob, (size_t)blob_len, hour, &rows, &n, &cap);
+        st = tt_segment_pipe_push(pipe, hour, sensor, blob, (size_t)blob_len);
         sqlite3_reset(data_stmt);
-        if (st != TT_OK) {
-            snprintf(s->error, sizeof s->error, "stored segment hour %lld sensor %d is damaged",
-                     (long long)hour, sensor);
-            break;
-        }
-        if ((st = fn(ctx, hour, sensor, rows, n)) != TT_OK)
+        if (st != TT_OK)
             break;
     }
     if (st == TT_OK && rc != SQLITE_DONE)
         st = tt_sqlite_fail(s, "segment query");
-    free(rows);
+    int64_t bad_hour;
+    int32_t bad_sensor;
+    tt_status piped = tt_segment_pipe_finish(pipe, st != TT_OK, &bad_hour, &bad_sensor);
+    if (st == TT_OK)
+        st = piped;
+    if (st == TT_ERR_FORMAT)
+        snprintf(s->error, sizeof s->error, "stored segment hour %lld sensor %d is damaged", (long long)bad_hour,
+                 bad_sensor);
     sqlite3_finalize(stmt);
     sqlite3_finalize(data_stmt);
     return st;

@@ -36,6 +36,16 @@ static inline uint32_t tt_addr_v4(const tt_addr *a)
            (uint32_t)a->bytes[14] << 8 | a->bytes[15];
 }
 
+static inline bool tt_addr_equal(const tt_addr *a, const tt_addr *b)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a->bytes, 8);
+    memcpy(&a1, a->bytes + 8, 8);
+    memcpy(&b0, b->bytes, 8);
+    memcpy(&b1, b->bytes + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 static inline int tt_addr_cmp(const tt_addr *a, const tt_addr *b)
 {
     return memcmp(a->bytes, b->bytes, 16);

@@ -120,8 +120,14 @@ static size_t addr_set_slot(const tt_addr_set_entry *slots, size_t nslots, const
     memcpy(&hi, a->bytes, 8);
     memcpy(&lo, a->bytes + 8, 8);
     size_t mask = nslots - 1, i = (size_t)mix64(hi ^ mix64(lo ^ tag)) & mask;
-    while (slots[i].used && (slots[i].tag != tag || memcmp(slots[i].addr.bytes, a->bytes, 16) != 0))
-        i = (i + 1) & mask;
+    /* Two word compares, not memcmp: this loop is the hot spot of drill-downs. */
+    for (; slots[i].used; i = (i + 1) & mask) {
+        uint64_t shi, slo;
+        memcpy(&shi, slots[i].addr.bytes, 8);
+        memcpy(&slo, slots[i].addr.bytes + 8, 8);
+        if (slots[i].tag == tag && ((shi ^ hi) | (slo ^ lo)) == 0)
+            break;
+    }
     return i;
 }
 
