@@ -436,10 +436,11 @@ compare the rows of one run rather than across runs."
 fi
 
 mkdir -p "$(dirname "$doc")"
-# Keep the sections other benchmarks write (bench/live.sh: between its markers).
+# Keep the sections other benchmarks write (bench/quarter.sh, bench/live.sh: between their markers).
 kept_sections=""
 if [[ -f $doc ]]; then
-  kept_sections=$(sed -n '/<!-- bench\/live.sh: start/,/<!-- bench\/live.sh: end -->/p' "$doc")
+  kept_sections=$(sed -n -e '/<!-- bench\/quarter.sh: start/,/<!-- bench\/quarter.sh: end -->/p' \
+    -e '/<!-- bench\/live.sh: start/,/<!-- bench\/live.sh: end -->/p' "$doc")
 fi
 cat >"$doc" <<EOF
 # Benchmarks

@@ -910,6 +910,7 @@ typedef struct drill {
     tt_addr last_src, last_before;
     uint32_t last_src_index, last_before_index;
     bool has_last_src, has_last_before;
+    bool before_from_index; /* sources_before counted from the source index, not the scan */
 } drill;
 
 typedef struct drill_ctx {
@@ -1356,6 +1357,39 @@ static void drill_free(drill *dr)
     free(dr->src);
 }
 
+/* sources_before of a port event: distinct scanners of the port in the
+ * equal-length window before it, in its region's sensors. */
+static tt_status sources_before_from_index(detector *d, drill *dr)
+{
+    const tt_event *e = dr->event;
+    int32_t days = e->end - e->start + 1;
+    tt_rollup_filter f = d->q->filter;
+    char err[256];
+    tt_status st;
+    if ((st = tt_period_day_start(e->start - days, &f.hour_from, err, sizeof err)) != TT_OK ||
+        (st = tt_period_day_start(e->start, &f.hour_to, err, sizeof err)) != TT_OK)
+        return st;
+    uint8_t region_set[TT_LIMIT_SENSORS / 8];
+    if (dr->region) {
+        memset(region_set, 0, sizeof region_set);
+        for (int32_t s = 0; s < TT_LIMIT_SENSORS; s++)
+            if (region_of(d, s) == dr->region && (d->q->filter.sensor_set == NULL || tt_sensor_set_has(&d->q->filter, s)))
+                region_set[s / 8] |= (uint8_t)(1u << (s % 8));
+        f.sensor_set = region_set;
+        f.sensor_set_size = TT_LIMIT_SENSORS;
+    }
+    uint64_t count = 0;
+    st = tt_query_port_sources(d->q, &f, (uint32_t)dr->key, true, &count);
+    dr->nrecent = (size_t)count;
+    return st;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* Explains every event from the per-source rows of its days (one pass over
  * the segments of all events' days), then drops country events that one
  * source or backscatter carries, and adds the dominant sources' histories. */
@@ -1385,6 +1419,12 @@ static tt_status drill_down(detector *d, tt_event_list *list)
             e->start - (days > (int32_t)d->opt->window || !e->by_country ? days : (int32_t)d->opt->window);
         dr->growth_scale = (double)valid_between(d, e->start, e->end) /
                            fmax((double)valid_between(d, dr->growth_from, e->start - 1), 1);
+        /* A port event needs from its trailing window only the number of
+         * sources: the source index has it, without decoding those days. */
+        if (!e->by_country && tt_query_index_answers(&d->q->filter)) {
+            dr->before_from_index = true;
+            dr->growth_from = dr->before_from = e->start;
+        }
         for (size_t r = 1; r < d->nregions; r++)
             if (strcmp(d->regions[r], e->region) == 0)
                 dr->region = (unsigned)r;
@@ -1398,10 +1438,30 @@ static tt_status drill_down(detector *d, tt_event_list *list)
             to = e->end;
     }
     tt_rollup_filter f = d->q->filter;
+    /* Only the rows of the events' ports and countries are decoded. */
+    uint32_t *ports = calloc(list->n, sizeof *ports);
+    tt_cc *ccs = calloc(list->n, sizeof *ccs);
+    tt_row_match match = {ports, 0, ccs, 0};
+    if (ports == NULL || ccs == NULL)
+        st = TT_ERR_NOMEM;
+    for (size_t i = 0; i < c.n && st == TT_OK; i++) {
+        if (list->events[i].by_country)
+            ccs[match.nccs++] = (tt_cc)c.drills[i].key;
+        else
+            ports[match.nports++] = (uint32_t)c.drills[i].key;
+    }
+    if (match.nports > 1)
+        qsort(ports, match.nports, sizeof *ports, u32_cmp);
+    f.rows_wanted = &match;
     char err[256];
     if (st == TT_OK && (st = tt_period_day_start(from, &f.hour_from, err, sizeof err)) == TT_OK &&
         (st = tt_period_day_start(to + 1, &f.hour_to, err, sizeof err)) == TT_OK)
         st = d->q->store->ops->scan_segments(d->q->store, &f, NULL, false, on_drill_segment, &c);
+    free(ports);
+    free(ccs);
+    for (size_t i = 0; i < c.n && st == TT_OK; i++)
+        if (c.drills[i].before_from_index)
+            st = sources_before_from_index(d, &c.drills[i]);
     size_t k = 0;
     for (size_t i = 0; i < c.n && st == TT_OK; i++) {
         drill *dr = &c.drills[i];

@@ -294,18 +294,19 @@ static tt_status count_sources(void *ctx, int64_t hour, int32_t sensor, const tt
 
 /* Whether the source index (sets by port and by country, over all packets)
  * can answer distinct sources for a ranking with this filter. */
-static bool index_answers(const tt_rollup_filter *f, unsigned group)
+bool tt_query_index_answers(const tt_rollup_filter *f)
 {
-    return (group == TT_GROUP_PORT || group == TT_GROUP_CC) && !f->has_port && !f->cc && !f->has_asn &&
-           !f->has_kind && f->exclude_kinds == 0 && f->exclude_flags == 0;
+    return !f->has_port && !f->cc && !f->has_asn && !f->has_kind && f->exclude_kinds == 0 && f->exclude_flags == 0;
 }
 
 typedef struct union_ctx {
-    unsigned group;
+    unsigned group;           /* TT_GROUP_PORT or TT_GROUP_CC */
     const rank_entry *top;
     size_t n;
+    bool scans_only;          /* ports: leave out backscatter */
+    unsigned nos;             /* 1, or TT_OS_COUNT to split sources by OS class too */
     tt_counter_map *index;    /* key → position (in .extra) */
-    tt_source_union *sources; /* per position x OS class: [i * TT_OS_COUNT + os]; os 0 = all sources */
+    tt_source_union *sources; /* per position x OS class: [i * nos + os]; os 0 = all sources */
 } union_ctx;
 
 static uint32_t index_key(unsigned group, unsigned os, uint64_t key)
@@ -322,10 +323,14 @@ static tt_status union_day(void *ctx, int64_t day, int32_t sensor, const uint8_t
     union_ctx *c = ctx;
     tt_srcidx_blob blob;
     tt_status st = tt_srcidx_open(data, len, &blob);
-    for (size_t i = 0; i < c->n && st == TT_OK; i++)
-        for (unsigned os = 0; os < TT_OS_COUNT && st == TT_OK; os++)
-            st = tt_source_union_add_key(&c->sources[i * TT_OS_COUNT + os], &blob,
-                                         index_key(c->group, os, c->top[i].key));
+    for (size_t i = 0; i < c->n && st == TT_OK; i++) {
+        tt_source_union *u = &c->sources[i * c->nos];
+        if (c->group == TT_GROUP_PORT && !c->scans_only &&
+            (st = tt_source_union_add_key(u, &blob, tt_srckey(TT_SRCKEY_PORT_BS, 0, (uint32_t)c->top[i].key))) != TT_OK)
+            break;
+        for (unsigned os = 0; os < c->nos && st == TT_OK; os++)
+            st = tt_source_union_add_key(&u[os], &blob, index_key(c->group, os, c->top[i].key));
+    }
     return st;
 }
 
@@ -337,45 +342,89 @@ static tt_status union_segment(void *ctx, int64_t hour, int32_t sensor, const tt
     tt_status st = TT_OK;
     for (size_t i = 0; i < n && st == TT_OK; i++) {
         const tt_detail_row *r = &rows[i];
-        if (c->group == TT_GROUP_PORT && tt_service_port(r->service) < 0)
+        if (c->group == TT_GROUP_PORT &&
+            (tt_service_port(r->service) < 0 || (c->scans_only && tt_kind_is_backscatter((tt_kind)r->kind))))
             continue;
         tt_counter_entry *e = tt_counter_map_find(c->index, rank_key(c->group, r->service, r->cc, r->kind, r->asn));
         if (e == NULL)
             continue;
-        st = tt_source_union_add(&c->sources[e->extra * TT_OS_COUNT], &r->src);
-        if (st == TT_OK && r->os > 0 && r->os < TT_OS_COUNT)
-            st = tt_source_union_add(&c->sources[e->extra * TT_OS_COUNT + r->os], &r->src);
+        tt_source_union *u = &c->sources[e->extra * c->nos];
+        st = tt_source_union_add(u, &r->src);
+        if (st == TT_OK && r->os > 0 && r->os < c->nos)
+            st = tt_source_union_add(&u[r->os], &r->src);
     }
     return st;
 }
 
-/* Distinct sources from the source index for the period's whole UTC days,
- * and from the segments for the hours at its ends (a --tz day is not a UTC day). */
-static tt_status distinct_from_index(tt_query *q, union_ctx *c)
+/* Exact distinct sources of c->top's keys over f's hours and sensors (the
+ * rest of f must be unset: tt_query_index_answers): the source index for
+ * its whole UTC days, the segments for the hours at its ends (a --tz day is
+ * not a UTC day). counts[i]; devices[i][os] when c->nos > 1. */
+static tt_status union_counts(tt_query *q, const tt_rollup_filter *f, union_ctx *c, uint64_t *counts,
+                              uint64_t (*devices)[TT_OS_COUNT])
 {
-    const tt_rollup_filter *f = &q->filter;
+    tt_counter_map index;
+    tt_counter_map_init(&index, 0);
+    c->index = &index;
+    c->sources = calloc(c->n * c->nos + 1, sizeof *c->sources);
+    tt_status st = c->sources ? TT_OK : TT_ERR_NOMEM;
+    size_t ready = 0;
+    for (; ready < c->n * c->nos && st == TT_OK; ready++)
+        st = tt_source_union_init(&c->sources[ready]);
+    for (size_t i = 0; i < c->n && st == TT_OK; i++) {
+        tt_counter_entry *e = tt_counter_map_get(&index, c->top[i].key);
+        if (e == NULL)
+            st = TT_ERR_NOMEM;
+        else
+            e->extra = i;
+    }
     int64_t day_from, day_to;
     whole_days(f, &day_from, &day_to);
-    tt_status st = TT_OK;
     tt_rollup_filter edge = *f;
-    if (day_from >= day_to)
-        return q->store->ops->scan_segments(q->store, f, NULL, true, union_segment, c);
-    st = q->store->ops->scan_source_index(q->store, f, day_from, day_to, union_day, c);
-    edge.hour_to = day_from * 24;
-    if (st == TT_OK && edge.hour_from < edge.hour_to)
-        st = q->store->ops->scan_segments(q->store, &edge, NULL, true, union_segment, c);
-    edge.hour_from = day_to * 24;
-    edge.hour_to = f->hour_to;
-    if (st == TT_OK && edge.hour_from < edge.hour_to)
-        st = q->store->ops->scan_segments(q->store, &edge, NULL, true, union_segment, c);
+    if (st == TT_OK && day_from >= day_to) {
+        st = q->store->ops->scan_segments(q->store, f, NULL, true, union_segment, c);
+    } else if (st == TT_OK) {
+        st = q->store->ops->scan_source_index(q->store, f, day_from, day_to, union_day, c);
+        edge.hour_to = day_from * 24;
+        if (st == TT_OK && edge.hour_from < edge.hour_to)
+            st = q->store->ops->scan_segments(q->store, &edge, NULL, true, union_segment, c);
+        edge.hour_from = day_to * 24;
+        edge.hour_to = f->hour_to;
+        if (st == TT_OK && edge.hour_from < edge.hour_to)
+            st = q->store->ops->scan_segments(q->store, &edge, NULL, true, union_segment, c);
+    }
+    for (size_t i = 0; i < c->n && st == TT_OK; i++) {
+        st = tt_source_union_count(&c->sources[i * c->nos], &counts[i]);
+        for (unsigned os = 1; devices && os < c->nos && st == TT_OK; os++)
+            st = tt_source_union_count(&c->sources[i * c->nos + os], &devices[i][os]);
+    }
+    for (size_t i = 0; i < ready; i++)
+        tt_source_union_free(&c->sources[i]);
+    free(c->sources);
+    tt_counter_map_free(&index);
     return st;
 }
 
-/* Exact distinct sources of the listed keys over the period, from the
- * per-source segments (hourly counts cannot be added up across hours). */
+tt_status tt_query_port_sources(tt_query *q, const tt_rollup_filter *f, uint32_t port_key, bool scans_only,
+                                uint64_t *count)
+{
+    rank_entry top = {port_key, 0, 0, 0};
+    union_ctx c = {TT_GROUP_PORT, &top, 1, scans_only, 1, NULL, NULL};
+    return union_counts(q, f, &c, count, NULL);
+}
+
+/* Exact distinct sources of the listed keys over the period (hourly counts
+ * cannot be added up across hours): from the source index when the filter
+ * allows, else from the per-source segments. */
 static tt_status distinct_sources(tt_query *q, unsigned group, const rank_entry *top, size_t n,
                                   uint64_t *counts, uint64_t (*devices)[TT_OS_COUNT])
 {
+    for (size_t i = 0; i < n; i++)
+        counts[i] = 0;
+    if (n > 0 && (group == TT_GROUP_PORT || group == TT_GROUP_CC) && tt_query_index_answers(&q->filter)) {
+        union_ctx c = {group, top, n, false, TT_OS_COUNT, NULL, NULL};
+        return union_counts(q, &q->filter, &c, counts, devices);
+    }
     tt_counter_map index;
     tt_counter_map_init(&index, 0);
     tt_status st = TT_OK;
@@ -385,26 +434,6 @@ static tt_status distinct_sources(tt_query *q, unsigned group, const rank_entry 
             st = TT_ERR_NOMEM;
         else
             e->extra = i;
-        counts[i] = 0;
-    }
-    if (st == TT_OK && n > 0 && index_answers(&q->filter, group)) {
-        union_ctx uc = {group, top, n, &index, calloc(n * TT_OS_COUNT, sizeof(tt_source_union))};
-        st = uc.sources ? TT_OK : TT_ERR_NOMEM;
-        size_t ready = 0;
-        for (; ready < n * TT_OS_COUNT && st == TT_OK; ready++)
-            st = tt_source_union_init(&uc.sources[ready]);
-        if (st == TT_OK)
-            st = distinct_from_index(q, &uc);
-        for (size_t i = 0; i < n && st == TT_OK; i++) {
-            st = tt_source_union_count(&uc.sources[i * TT_OS_COUNT], &counts[i]);
-            for (unsigned os = 1; devices && os < TT_OS_COUNT && st == TT_OK; os++)
-                st = tt_source_union_count(&uc.sources[i * TT_OS_COUNT + os], &devices[i][os]);
-        }
-        for (size_t i = 0; i < ready; i++)
-            tt_source_union_free(&uc.sources[i]);
-        free(uc.sources);
-        tt_counter_map_free(&index);
-        return st;
     }
     sources_ctx ctx;
     memset(&ctx, 0, sizeof ctx);

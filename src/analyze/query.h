@@ -40,6 +40,14 @@ typedef struct tt_query {
 TT_MUST_CHECK tt_status tt_query_scan_totals(tt_query *q, const tt_rollup_filter *filter, unsigned group,
                                              tt_rollup_fn fn, void *ctx);
 
+/* Whether a filter restricts only hours and sensors: what the source index answers. */
+bool tt_query_index_answers(const tt_rollup_filter *filter);
+/* Exact distinct sources of one port (key: proto << 17 | port + 1, ICMP
+ * proto << 17) over the filter's hours and sensors (tt_query_index_answers
+ * must hold); scans_only leaves out backscatter. */
+TT_MUST_CHECK tt_status tt_query_port_sources(tt_query *q, const tt_rollup_filter *filter, uint32_t port_key,
+                                              bool scans_only, uint64_t *count);
+
 TT_MUST_CHECK tt_status tt_query_top_ports(tt_query *q, tt_table *out, char *err, size_t errlen);
 TT_MUST_CHECK tt_status tt_query_top_countries(tt_query *q, tt_table *out, char *err, size_t errlen);
 TT_MUST_CHECK tt_status tt_query_top_asns(tt_query *q, tt_table *out, char *err, size_t errlen);

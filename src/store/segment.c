@@ -254,8 +254,37 @@ static tt_status grow_rows(tt_detail_row **rows, size_t *cap, size_t need)
     return TT_OK;
 }
 
+static bool sorted_has_u32(const uint32_t *v, size_t n, uint32_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] == x)
+            return true;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+static bool match_cc(const tt_row_match *m, tt_cc cc)
+{
+    for (size_t i = 0; i < m->nccs; i++)
+        if (m->ccs[i] == cc)
+            return true;
+    return false;
+}
+
+static bool match_port(const tt_row_match *m, tt_service service)
+{
+    uint32_t key = tt_service_is_icmp(service) ? (uint32_t)tt_service_proto(service) << 17 : service;
+    return sorted_has_u32(m->ports, m->nports, key);
+}
+
 static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, bool keys_only,
-                                tt_detail_row **rows, size_t *n, size_t *cap)
+                                const tt_row_match *match, tt_detail_row **rows, size_t *n, size_t *cap)
 {
     *n = 0;
     if (len < 1 || (data[0] != 1 && data[0] != SEGMENT_VERSION))
@@ -313,16 +342,18 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
 
     int64_t hour_start = hour * 3600;
     uint32_t prev_v4 = 0;
-    size_t r = 0;
+    size_t r = 0, kept = 0; /* rows read, rows delivered */
     tt_addr prev_src;
     for (uint64_t s = 0; s < nsrc; s++) {
+        /* IPv4 sources are written straight into their rows: building one on
+         * the stack and copying it 16 bytes wide stalls on store forwarding. */
         tt_addr src;
-        if (s >= n_low6 && s < n_low6 + n_v4) {
+        bool v4 = s >= n_low6 && s < n_low6 + n_v4;
+        if (v4) {
             uint64_t delta = tt_cursor_varint(&col[COL_ADDR]);
             if (delta > UINT32_MAX || (s > n_low6 && delta == 0) || delta > UINT32_MAX - prev_v4)
                 goto cleanup;
             prev_v4 += (uint32_t)delta;
-            tt_addr_from_v4(&src, prev_v4);
         } else {
             const uint8_t *p = tt_cursor_take(&col[COL_ADDR], 16);
             if (p == NULL)
@@ -331,27 +362,58 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
         }
         /* Sources are strictly increasing, across the IPv6/IPv4 sections too
          * (within the IPv4 section the non-zero deltas already say so). */
-        if (s > 0 && !(s > n_low6 && s < n_low6 + n_v4) && tt_addr_cmp(&prev_src, &src) >= 0)
-            goto cleanup;
-        prev_src = src;
+        bool boundary = s == n_low6 || s == n_low6 + n_v4; /* first IPv4, first high IPv6 */
+        if (s > 0 && (!v4 || boundary)) {
+            tt_addr cur;
+            if (v4)
+                tt_addr_from_v4(&cur, prev_v4);
+            else
+                cur = src;
+            if (tt_addr_cmp(&prev_src, &cur) >= 0)
+                goto cleanup;
+        }
+        if (!v4)
+            prev_src = src;
+        else if (s + 1 == n_low6 + n_v4)
+            tt_addr_from_v4(&prev_src, prev_v4); /* the last IPv4 source, for the section after */
         uint8_t cc_hi = tt_cursor_u8(&col[COL_CC]), cc_lo = tt_cursor_u8(&col[COL_CC]);
         uint64_t asn = v1 ? 0 : tt_cursor_varint(&col[COL_ASN]);
         uint8_t flags = v1 ? 0 : tt_cursor_u8(&col[COL_FLAGS]);
         uint64_t count = tt_cursor_varint(&col[COL_ROWS]) + 1;
         if (count > nrows - r || asn > UINT32_MAX)
             goto cleanup;
+        tt_cc cc = (tt_cc)(cc_hi << 8 | cc_lo);
+        bool source_wanted = match == NULL || match_cc(match, cc);
         uint32_t key = 0;
         for (uint64_t k = 0; k < count; k++, r++) {
-            tt_detail_row *row = &(*rows)[r];
+            tt_detail_row *row = &(*rows)[kept];
             uint64_t delta = tt_cursor_varint(&col[COL_KEY]);
             if (v1)
                 delta <<= 4; /* version 1 keys were services only, kind 0 */
             if ((k > 0 && delta == 0) || delta > (1u << 29) || key + delta >= (1u << 29))
                 goto cleanup;
             key += (uint32_t)delta;
+            if (!source_wanted && !match_port(match, key >> 4)) {
+                /* Skipped, but read and checked like a kept row. */
+                if (!v1) {
+                    (void)tt_cursor_u8(&col[COL_OS]);
+                    (void)tt_cursor_u8(&col[COL_TTL]);
+                }
+                uint64_t packets = tt_cursor_varint(&col[COL_PACKETS]) + 1;
+                (void)tt_cursor_varint(&col[COL_BYTES]);
+                uint64_t first = tt_cursor_varint(&col[COL_FIRST]);
+                uint64_t span = tt_cursor_varint(&col[COL_SPAN]);
+                if (packets > UINT32_MAX || first >= 3600 || span >= 3600 - first)
+                    goto cleanup;
+                continue;
+            }
+            kept++;
             memset(row, 0, sizeof *row);
-            row->src = src;
-            row->cc = (tt_cc)(cc_hi << 8 | cc_lo);
+            if (v4)
+                tt_addr_from_v4(&row->src, prev_v4);
+            else
+                row->src = src;
+            row->cc = cc;
             row->asn = (uint32_t)asn;
             row->src_flags = flags;
             row->service = key >> 4;
@@ -380,7 +442,7 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     }
     if (r != nrows)
         goto cleanup;
-    *n = r;
+    *n = kept;
     st = TT_OK;
 cleanup:
     return st;
@@ -389,12 +451,18 @@ cleanup:
 tt_status tt_segment_decode(const uint8_t *data, size_t len, int64_t hour, tt_detail_row **rows, size_t *n,
                             size_t *cap)
 {
-    return segment_decode(data, len, hour, false, rows, n, cap);
+    return segment_decode(data, len, hour, false, NULL, rows, n, cap);
+}
+
+tt_status tt_segment_decode_matching(const uint8_t *data, size_t len, int64_t hour, const tt_row_match *match,
+                                     tt_detail_row **rows, size_t *n, size_t *cap)
+{
+    return segment_decode(data, len, hour, false, match, rows, n, cap);
 }
 
 tt_status tt_segment_decode_keys(const uint8_t *data, size_t len, tt_detail_row **rows, size_t *n, size_t *cap)
 {
-    return segment_decode(data, len, 0, true, rows, n, cap);
+    return segment_decode(data, len, 0, true, NULL, rows, n, cap);
 }
 
 tt_status tt_segment_merge(const tt_detail_row *a, size_t na, const tt_detail_row *b, size_t nb,

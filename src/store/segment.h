@@ -85,6 +85,22 @@ TT_MUST_CHECK tt_status tt_segment_decode(const uint8_t *data, size_t len, int64
 TT_MUST_CHECK tt_status tt_segment_decode_keys(const uint8_t *data, size_t len, tt_detail_row **rows,
                                                size_t *n, size_t *cap);
 
+/* Rows a decode must deliver; the others are skipped without being built:
+ * rows whose port key (proto << 17 | port + 1, ICMP types folded to proto
+ * << 17) is in ports[] or whose source country is in ccs[] (both sorted). */
+typedef struct tt_row_match {
+    const uint32_t *ports;
+    size_t nports;
+    const tt_cc *ccs;
+    size_t nccs;
+} tt_row_match;
+
+/* tt_segment_decode that keeps only the rows `match` wants (every row is
+ * still checked: a damaged segment fails the same way). */
+TT_MUST_CHECK tt_status tt_segment_decode_matching(const uint8_t *data, size_t len, int64_t hour,
+                                                   const tt_row_match *match, tt_detail_row **rows, size_t *n,
+                                                   size_t *cap);
+
 /* Frees this thread's compression contexts (call before a thread that
  * encoded or decoded segments exits; they are re-created on next use). */
 void tt_segment_thread_cleanup(void);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/fingerprint.h"
 #include "util/sort.h"
 
 #define SRCIDX_MAGIC "TSX1"
@@ -190,7 +191,7 @@ tt_status tt_srcidx_builder_add(tt_srcidx_builder *b, int64_t hour, int32_t sens
     uint32_t last_port = UINT32_MAX, last_cc = UINT32_MAX, last_cc_os = UINT32_MAX;
     for (size_t i = 0; i < n && st == TT_OK; i++) {
         const tt_detail_row *r = &rows[i];
-        if (prev == NULL || tt_addr_cmp(prev, &r->src) != 0)
+        if (prev == NULL || !tt_addr_equal(prev, &r->src))
             last_port = last_cc = last_cc_os = UINT32_MAX;
         prev = &r->src;
         if (tt_srckey(TT_SRCKEY_CC, 0, r->cc) != last_cc) {
@@ -205,9 +206,10 @@ tt_status tt_srcidx_builder_add(tt_srcidx_builder *b, int64_t hour, int32_t sens
         if (tt_service_port(r->service) < 0)
             continue; /* non-first fragments have no port */
         uint32_t port = tt_srckey_port_value(r->service);
-        if (st == TT_OK && port != last_port) {
-            last_port = port;
-            st = part_add(b, p, tt_srckey(TT_SRCKEY_PORT, 0, port), &r->src);
+        uint32_t key = tt_srckey(tt_kind_is_backscatter((tt_kind)r->kind) ? TT_SRCKEY_PORT_BS : TT_SRCKEY_PORT, 0, port);
+        if (st == TT_OK && key != last_port) {
+            last_port = key;
+            st = part_add(b, p, key, &r->src);
         }
         if (st == TT_OK && has_os)
             st = part_add(b, p, tt_srckey(TT_SRCKEY_PORT_OS, r->os, port), &r->src);

@@ -27,10 +27,13 @@
 
 /* Index keys: dimension << 29 | os class << 25 | value (25 bits). */
 typedef enum tt_srckey_dim {
-    TT_SRCKEY_PORT = 1,    /* value: port key (proto << 17 | port + 1; ICMP: proto << 17) */
+    TT_SRCKEY_PORT = 1,    /* value: port key (proto << 17 | port + 1; ICMP: proto << 17);
+                            * packets of any kind but backscatter: the port's scanners */
     TT_SRCKEY_CC = 2,      /* value: tt_cc */
     TT_SRCKEY_PORT_OS = 3, /* port key, sources whose SYNs matched this OS class (1..8) */
     TT_SRCKEY_CC_OS = 4,   /* country, same */
+    TT_SRCKEY_PORT_BS = 5, /* port key, backscatter packets (DoS victims replying): with
+                            * TT_SRCKEY_PORT, every source of the port */
 } tt_srckey_dim;
 
 static inline uint32_t tt_srckey(tt_srckey_dim dim, unsigned os, uint32_t value)

@@ -66,6 +66,9 @@ typedef struct tt_rollup_filter {
     uint8_t kind;
     uint16_t exclude_kinds; /* bit k set: leave out packets of kind k (e.g. backscatter) */
     uint8_t exclude_flags;  /* leave out sources with any of these TT_GEO_* flags (known scanners) */
+    /* scan_segments only: the rows the caller wants (NULL = all); others
+     * may be left out without being decoded. */
+    const tt_row_match *rows_wanted;
 } tt_rollup_filter;
 
 /* True when a row with these attributes passes the filter's kind/flag/asn/

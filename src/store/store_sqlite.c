@@ -1015,7 +1015,7 @@ static tt_status sqlite_scan_segments(tt_store *store, const tt_rollup_filter *f
     sqlite3_bind_int64(stmt, 1, f->hour_from);
     sqlite3_bind_int64(stmt, 2, f->hour_to);
     tt_segment_pipe *pipe = NULL;
-    if ((st = tt_segment_pipe_start(keys_only, fn, ctx, &pipe)) != TT_OK) {
+    if ((st = tt_segment_pipe_start(keys_only, f->rows_wanted, fn, ctx, &pipe)) != TT_OK) {
         sqlite3_finalize(stmt);
         sqlite3_finalize(data_stmt);
         return st;

@@ -54,7 +54,9 @@ static inline uint8_t tt_cursor_u8(tt_cursor *c)
     }
     return *c->p++;
 }
-static inline uint64_t tt_cursor_varint(tt_cursor *c)
+/* The general case: any length, bounds checked byte by byte. */
+static uint64_t tt_cursor_varint_slow(tt_cursor *c) __attribute__((noinline, unused));
+static uint64_t tt_cursor_varint_slow(tt_cursor *c)
 {
     uint64_t v = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
@@ -69,6 +71,32 @@ static inline uint64_t tt_cursor_varint(tt_cursor *c)
     }
     c->failed = 1;
     return 0;
+}
+
+static inline __attribute__((always_inline)) uint64_t tt_cursor_varint(tt_cursor *c)
+{
+    /* With ten bytes left no varint can run past the end: no per-byte checks
+     * (segment scans read hundreds of millions of these). */
+    if (c->end - c->p >= TT_VARINT_MAX) {
+        const uint8_t *p = c->p;
+        uint64_t v = p[0];
+        if (v < 0x80) {
+            c->p = p + 1;
+            return v;
+        }
+        v &= 0x7f;
+        for (unsigned i = 1; i < TT_VARINT_MAX; i++) {
+            uint64_t b = p[i];
+            v |= (b & 0x7f) << (7 * i);
+            if (b < 0x80) {
+                c->p = p + i + 1;
+                return v;
+            }
+        }
+        c->failed = 1;
+        return 0;
+    }
+    return tt_cursor_varint_slow(c);
 }
 /* Returns a pointer to n bytes and advances, or NULL (and fails) if short. */
 static inline const uint8_t *tt_cursor_take(tt_cursor *c, size_t n)

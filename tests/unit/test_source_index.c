@@ -43,7 +43,7 @@ static size_t make_rows(tt_detail_row *rows, size_t n)
         int32_t ports[] = {23, 445, 80, -1, (int32_t)(rnd() % 65536)};
         r->service = tt_service_make(protos[rnd() % 4], ports[rnd() % 5], (int32_t)(rnd() % 4));
         r->cc = tt_cc_make(rnd() % 2 ? "CN" : "US");
-        r->kind = (uint8_t)(rnd() % 3);
+        r->kind = (uint8_t)(rnd() % 3 ? rnd() % 3 : 7 + rnd() % 3); /* some backscatter (7-9) */
         r->os = (uint8_t)(rnd() % 3 == 0 ? rnd() % 9 : 0);
         r->packets = 1;
     }
@@ -64,7 +64,7 @@ static size_t truth_pairs(const tt_detail_row *r, pair *out)
         out[n++] = (pair){tt_srckey(TT_SRCKEY_CC_OS, r->os, r->cc), r->src};
     if (tt_service_port(r->service) >= 0) {
         uint32_t port = tt_srckey_port_value(r->service);
-        out[n++] = (pair){tt_srckey(TT_SRCKEY_PORT, 0, port), r->src};
+        out[n++] = (pair){tt_srckey(r->kind >= 7 ? TT_SRCKEY_PORT_BS : TT_SRCKEY_PORT, 0, port), r->src};
         if (r->os > 0)
             out[n++] = (pair){tt_srckey(TT_SRCKEY_PORT_OS, r->os, port), r->src};
     }
