@@ -1384,10 +1384,63 @@ static tt_status sources_before_from_index(detector *d, drill *dr)
     return st;
 }
 
+static int i32_cmp(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
 static int u32_cmp(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);
+}
+
+/* One pass over the segments of the drills' days, in stretches between the
+ * days where a drill starts or ends: each stretch decodes only the rows of
+ * the ports and countries whose drills cover it. */
+static tt_status drill_scan(detector *d, drill_ctx *c)
+{
+    size_t nb = 0;
+    int32_t *bounds = calloc(2 * c->n, sizeof *bounds);
+    uint32_t *ports = calloc(c->n, sizeof *ports);
+    tt_cc *ccs = calloc(c->n, sizeof *ccs);
+    tt_status st = bounds && ports && ccs ? TT_OK : TT_ERR_NOMEM;
+    for (size_t i = 0; i < c->n && st == TT_OK; i++) {
+        bounds[nb++] = c->drills[i].growth_from;
+        bounds[nb++] = c->drills[i].event->end + 1;
+    }
+    if (nb > 1)
+        qsort(bounds, nb, sizeof *bounds, i32_cmp);
+    for (size_t b = 0; b + 1 < nb && st == TT_OK; b++) {
+        int32_t from = bounds[b], to = bounds[b + 1]; /* days [from, to) */
+        if (from == to)
+            continue;
+        tt_row_match match = {ports, 0, ccs, 0};
+        for (size_t i = 0; i < c->n; i++) {
+            const drill *dr = &c->drills[i];
+            if (dr->growth_from > from || dr->event->end < to - 1)
+                continue;
+            if (dr->event->by_country)
+                ccs[match.nccs++] = (tt_cc)dr->key;
+            else
+                ports[match.nports++] = (uint32_t)dr->key;
+        }
+        if (match.nports == 0 && match.nccs == 0)
+            continue;
+        if (match.nports > 1)
+            qsort(ports, match.nports, sizeof *ports, u32_cmp);
+        tt_rollup_filter f = d->q->filter;
+        f.rows_wanted = &match;
+        char err[256];
+        if ((st = tt_period_day_start(from, &f.hour_from, err, sizeof err)) == TT_OK &&
+            (st = tt_period_day_start(to, &f.hour_to, err, sizeof err)) == TT_OK)
+            st = d->q->store->ops->scan_segments(d->q->store, &f, NULL, false, on_drill_segment, c);
+    }
+    free(bounds);
+    free(ports);
+    free(ccs);
+    return st;
 }
 
 /* Explains every event from the per-source rows of its days (one pass over
@@ -1406,7 +1459,6 @@ static tt_status drill_down(detector *d, tt_event_list *list)
     c.active = calloc(list->n, sizeof *c.active);
     tt_addr *dominant = calloc(list->n, sizeof *dominant);
     tt_status st = c.drills && c.active && dominant ? TT_OK : TT_ERR_NOMEM;
-    int32_t from = INT32_MAX, to = INT32_MIN;
     for (size_t i = 0; i < c.n && st == TT_OK; i++) {
         drill *dr = &c.drills[i];
         tt_event *e = &list->events[i];
@@ -1432,33 +1484,9 @@ static tt_status drill_down(detector *d, tt_event_list *list)
         tt_counter_map_init(&dr->ports, 0);
         tt_addr_set_init(&dr->sources, EV_MAX_SOURCES);
         tt_addr_set_init(&dr->before, EV_MAX_SOURCES);
-        if (dr->growth_from < from)
-            from = dr->growth_from;
-        if (e->end > to)
-            to = e->end;
     }
-    tt_rollup_filter f = d->q->filter;
-    /* Only the rows of the events' ports and countries are decoded. */
-    uint32_t *ports = calloc(list->n, sizeof *ports);
-    tt_cc *ccs = calloc(list->n, sizeof *ccs);
-    tt_row_match match = {ports, 0, ccs, 0};
-    if (ports == NULL || ccs == NULL)
-        st = TT_ERR_NOMEM;
-    for (size_t i = 0; i < c.n && st == TT_OK; i++) {
-        if (list->events[i].by_country)
-            ccs[match.nccs++] = (tt_cc)c.drills[i].key;
-        else
-            ports[match.nports++] = (uint32_t)c.drills[i].key;
-    }
-    if (match.nports > 1)
-        qsort(ports, match.nports, sizeof *ports, u32_cmp);
-    f.rows_wanted = &match;
-    char err[256];
-    if (st == TT_OK && (st = tt_period_day_start(from, &f.hour_from, err, sizeof err)) == TT_OK &&
-        (st = tt_period_day_start(to + 1, &f.hour_to, err, sizeof err)) == TT_OK)
-        st = d->q->store->ops->scan_segments(d->q->store, &f, NULL, false, on_drill_segment, &c);
-    free(ports);
-    free(ccs);
+    if (st == TT_OK)
+        st = drill_scan(d, &c);
     for (size_t i = 0; i < c.n && st == TT_OK; i++)
         if (c.drills[i].before_from_index)
             st = sources_before_from_index(d, &c.drills[i]);

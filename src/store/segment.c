@@ -283,6 +283,33 @@ static bool match_port(const tt_row_match *m, tt_service service)
     return sorted_has_u32(m->ports, m->nports, key);
 }
 
+/* Steps over k varints without decoding them (a damaged column still ends
+ * in the wrong place, which the caller checks). */
+static void skip_varints(tt_cursor *c, uint64_t k)
+{
+    const uint8_t *p = c->p;
+    while (k > 0 && p < c->end)
+        k -= *p++ < 0x80;
+    c->p = p;
+    if (k > 0)
+        c->failed = 1;
+}
+
+/* Steps the per-row value columns over k rows that are not delivered. */
+static void skip_rows(tt_cursor *col, uint64_t k, bool v1, bool keys_only)
+{
+    if (!v1 && tt_cursor_take(&col[COL_OS], k) == NULL)
+        return;
+    if (keys_only)
+        return;
+    if (!v1 && tt_cursor_take(&col[COL_TTL], k) == NULL)
+        return;
+    skip_varints(&col[COL_PACKETS], k);
+    skip_varints(&col[COL_BYTES], k);
+    skip_varints(&col[COL_FIRST], k);
+    skip_varints(&col[COL_SPAN], k);
+}
+
 static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, bool keys_only,
                                 const tt_row_match *match, tt_detail_row **rows, size_t *n, size_t *cap)
 {
@@ -343,6 +370,7 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     int64_t hour_start = hour * 3600;
     uint32_t prev_v4 = 0;
     size_t r = 0, kept = 0; /* rows read, rows delivered */
+    uint64_t skipped = 0;   /* rows not wanted since the last delivered one */
     tt_addr prev_src;
     for (uint64_t s = 0; s < nsrc; s++) {
         /* IPv4 sources are written straight into their rows: building one on
@@ -394,18 +422,12 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
                 goto cleanup;
             key += (uint32_t)delta;
             if (!source_wanted && !match_port(match, key >> 4)) {
-                /* Skipped, but read and checked like a kept row. */
-                if (!v1) {
-                    (void)tt_cursor_u8(&col[COL_OS]);
-                    (void)tt_cursor_u8(&col[COL_TTL]);
-                }
-                uint64_t packets = tt_cursor_varint(&col[COL_PACKETS]) + 1;
-                (void)tt_cursor_varint(&col[COL_BYTES]);
-                uint64_t first = tt_cursor_varint(&col[COL_FIRST]);
-                uint64_t span = tt_cursor_varint(&col[COL_SPAN]);
-                if (packets > UINT32_MAX || first >= 3600 || span >= 3600 - first)
-                    goto cleanup;
+                skipped++; /* its values are stepped over, unread, before the next kept row */
                 continue;
+            }
+            if (skipped) {
+                skip_rows(col, skipped, v1, keys_only);
+                skipped = 0;
             }
             kept++;
             memset(row, 0, sizeof *row);
@@ -434,6 +456,8 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
             row->last = row->first + (uint32_t)span;
         }
     }
+    if (skipped)
+        skip_rows(col, skipped, v1, keys_only);
     for (int c = 0; c < COLUMN_COUNT; c++) {
         if (keys_only && c > COL_OS)
             break;

@@ -95,8 +95,9 @@ typedef struct tt_row_match {
     size_t nccs;
 } tt_row_match;
 
-/* tt_segment_decode that keeps only the rows `match` wants (every row is
- * still checked: a damaged segment fails the same way). */
+/* tt_segment_decode that keeps only the rows `match` wants. The values of
+ * the others are stepped over, not range-checked: only a segment's framing
+ * is checked for them. */
 TT_MUST_CHECK tt_status tt_segment_decode_matching(const uint8_t *data, size_t len, int64_t hour,
                                                    const tt_row_match *match, tt_detail_row **rows, size_t *n,
                                                    size_t *cap);
