@@ -525,9 +525,10 @@ static tt_status read_day(detector *d, size_t index, char *err, size_t errlen)
         (st = tt_period_day_start(d->day0 + (int32_t)index + 1, &f.hour_to, err, errlen)) != TT_OK)
         return st;
     if (totals_answer(&d->q->filter)) {
-        st = tt_query_scan_totals(d->q, &f, TT_GROUP_PORT, on_port_total, d);
+        bool by_sensor = d->nregions > 1; /* regions are made of sensors */
+        st = tt_query_scan_totals(d->q, &f, by_sensor, TT_GROUP_PORT, on_port_total, d);
         if (st == TT_OK)
-            st = tt_query_scan_totals(d->q, &f, TT_GROUP_CC, on_country_total, d);
+            st = tt_query_scan_totals(d->q, &f, by_sensor, TT_GROUP_CC, on_country_total, d);
     } else {
         st = d->q->store->ops->scan_segments(d->q->store, &f, NULL, false, on_series_segment, d);
     }

@@ -140,15 +140,15 @@ static void whole_days(const tt_rollup_filter *f, int64_t *day_from, int64_t *da
     *day_to = floor_div(f->hour_to, 24);
 }
 
-tt_status tt_query_scan_totals(tt_query *q, const tt_rollup_filter *filter, unsigned group, tt_rollup_fn fn,
-                               void *ctx)
+tt_status tt_query_scan_totals(tt_query *q, const tt_rollup_filter *filter, bool by_sensor, unsigned group,
+                               tt_rollup_fn fn, void *ctx)
 {
     int64_t day_from, day_to;
     whole_days(filter, &day_from, &day_to);
     if (day_from >= day_to)
         return q->store->ops->scan_totals(q->store, filter, group, fn, ctx);
     tt_rollup_filter edge = *filter;
-    tt_status st = q->store->ops->scan_day_totals(q->store, filter, day_from, day_to, group, fn, ctx);
+    tt_status st = q->store->ops->scan_day_totals(q->store, filter, day_from, day_to, by_sensor, group, fn, ctx);
     edge.hour_to = day_from * 24;
     if (st == TT_OK && edge.hour_from < edge.hour_to)
         st = q->store->ops->scan_totals(q->store, &edge, group, fn, ctx);
@@ -172,14 +172,6 @@ static bool rankable(unsigned group, uint64_t key)
 {
     /* Non-first fragments have no port: they count in the total, not the ranking. */
     return group != TT_GROUP_PORT || tt_service_port((tt_service)key) >= 0;
-}
-
-static int rank_entry_cmp(const void *a, const void *b)
-{
-    const rank_entry *x = a, *y = b;
-    if (x->packets != y->packets)
-        return x->packets > y->packets ? -1 : 1;
-    return (x->key > y->key) - (x->key < y->key);
 }
 
 /* Sums sorted items into ranked entries: most packets first, ties by key. */
@@ -209,9 +201,28 @@ static tt_status rank_items(collect_ctx *c, unsigned group, rank_entry **ranked,
         if (rankable(group, key))
             out[k++] = e;
     }
-    if (k > 1)
-        qsort(out, k, sizeof *out, rank_entry_cmp);
-    *ranked = out;
+    /* Most packets first, ties by key (entries are in key order: a stable
+     * radix sort on the complemented packets keeps it). */
+    tt_kv *order = malloc((k ? k : 1) * sizeof *order);
+    rank_entry *sorted = malloc((k ? k : 1) * sizeof *sorted);
+    if (order == NULL || sorted == NULL) {
+        free(order);
+        free(sorted);
+        free(out);
+        return TT_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < k; i++)
+        order[i] = (tt_kv){UINT64_MAX - out[i].packets, i};
+    if ((st = tt_sort_kv(order, k)) == TT_OK)
+        for (size_t i = 0; i < k; i++)
+            sorted[i] = out[order[i].value];
+    free(order);
+    free(out);
+    if (st != TT_OK) {
+        free(sorted);
+        return st;
+    }
+    *ranked = sorted;
     *n = k;
     return TT_OK;
 }
@@ -226,7 +237,8 @@ static tt_status rank_period(tt_query *q, const tt_period *period, unsigned grou
     collect_ctx ctx = {&filter, group, 0, NULL, 0, 0};
     tt_status st;
     if (totals_answer(&filter, group))
-        st = tt_query_scan_totals(q, &filter, group == TT_GROUP_KIND ? TT_GROUP_PORT : group, collect_total, &ctx);
+        st = tt_query_scan_totals(q, &filter, false, group == TT_GROUP_KIND ? TT_GROUP_PORT : group, collect_total,
+                                  &ctx);
     else
         st = q->store->ops->scan_segments(q->store, &filter, NULL, false, collect_detail, &ctx);
     *ranked = NULL;

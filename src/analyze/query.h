@@ -36,9 +36,10 @@ typedef struct tt_query {
 /* The store's per-key totals (scan_totals) over the filter's hours, read
  * from the day totals for its whole UTC days and from the hourly totals at
  * its ends. Rows of a whole day carry the day's first hour: callers that
- * bin rows by hour must use the store's scan_totals instead. */
-TT_MUST_CHECK tt_status tt_query_scan_totals(tt_query *q, const tt_rollup_filter *filter, unsigned group,
-                                             tt_rollup_fn fn, void *ctx);
+ * bin rows by hour must use the store's scan_totals instead. Unless
+ * by_sensor, whole days may come as rows of all sensors (sensor -1). */
+TT_MUST_CHECK tt_status tt_query_scan_totals(tt_query *q, const tt_rollup_filter *filter, bool by_sensor,
+                                             unsigned group, tt_rollup_fn fn, void *ctx);
 
 /* Whether a filter restricts only hours and sensors: what the source index answers. */
 bool tt_query_index_answers(const tt_rollup_filter *filter);

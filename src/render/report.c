@@ -384,7 +384,7 @@ static tt_status scan_pass(tt_report *r, tt_query *q, pass_ctx *c)
     filter.hour_to = r->period.hour_to;
     unsigned group = c->countries ? TT_GROUP_CC : TT_GROUP_PORT;
     /* Days in the zone that are UTC days can be read whole (their rows carry the day's first hour). */
-    return r->utc_days ? tt_query_scan_totals(q, &filter, group, pass_row, c)
+    return r->utc_days ? tt_query_scan_totals(q, &filter, true, group, pass_row, c)
                        : q->store->ops->scan_totals(q->store, &filter, group, pass_row, c);
 }
 

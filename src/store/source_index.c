@@ -178,8 +178,7 @@ static tt_status part_add(tt_srcidx_builder *b, day_part *p, uint32_t key, const
     return TT_OK;
 }
 
-tt_status tt_srcidx_builder_add(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const tt_detail_row *rows,
-                                size_t n)
+static tt_status add_rows(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const tt_detail_row *rows, size_t n)
 {
     day_part *p = part_for(b, day_of_hour(hour), sensor);
     if (p == NULL)
@@ -217,8 +216,15 @@ tt_status tt_srcidx_builder_add(tt_srcidx_builder *b, int64_t hour, int32_t sens
     return st;
 }
 
-tt_status tt_srcidx_builder_add_totals(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const uint8_t *totals,
-                                       size_t len)
+/* Each sensor-hour goes into its sensor-day and into the day of all sensors. */
+tt_status tt_srcidx_builder_add(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const tt_detail_row *rows,
+                                size_t n)
+{
+    tt_status st = add_rows(b, hour, sensor, rows, n);
+    return st == TT_OK ? add_rows(b, hour, TT_SRCIDX_ALL, rows, n) : st;
+}
+
+static tt_status add_totals(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const uint8_t *totals, size_t len)
 {
     day_part *p = part_for(b, day_of_hour(hour), sensor);
     if (p == NULL)
@@ -229,6 +235,13 @@ tt_status tt_srcidx_builder_add_totals(tt_srcidx_builder *b, int64_t hour, int32
     put_u32(size, (uint32_t)len);
     tt_status st = tt_buf_append(&p->totals, size, sizeof size);
     return st == TT_OK ? tt_buf_append(&p->totals, totals, len) : st;
+}
+
+tt_status tt_srcidx_builder_add_totals(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const uint8_t *totals,
+                                       size_t len)
+{
+    tt_status st = add_totals(b, hour, sensor, totals, len);
+    return st == TT_OK ? add_totals(b, hour, TT_SRCIDX_ALL, totals, len) : st;
 }
 
 tt_status tt_srcidx_builder_day_totals(tt_srcidx_builder *b, size_t i, const uint8_t *stored, size_t stored_len,

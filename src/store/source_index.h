@@ -47,7 +47,13 @@ static inline uint32_t tt_srckey_port_value(tt_service service)
     return tt_service_is_icmp(service) ? (uint32_t)tt_service_proto(service) << 17 : service;
 }
 
-/* Collects the sets of a write transaction's rows, per sensor-day. */
+/* The "sensor" of the sets and totals of all sensors together: most
+ * queries ask about every sensor, and the union of a day's sensors is much
+ * smaller than the sum when scanners hit them all. */
+#define TT_SRCIDX_ALL (-1)
+
+/* Collects the sets of a write transaction's rows, per sensor-day and per
+ * day for all sensors (TT_SRCIDX_ALL). */
 typedef struct tt_srcidx_builder tt_srcidx_builder;
 
 TT_MUST_CHECK tt_status tt_srcidx_builder_new(tt_srcidx_builder **out);

@@ -183,11 +183,14 @@ typedef struct tt_store_ops {
     tt_status (*scan_totals)(tt_store *store, const tt_rollup_filter *filter, unsigned group,
                              tt_rollup_fn fn, void *ctx);
     /* scan_totals for whole UTC days [day_from, day_to): one row per key and
-     * sensor-day, with hour = the day's first hour. */
+     * sensor-day, with hour = the day's first hour. Unless by_sensor, rows
+     * of all sensors together may come instead, with sensor -1, when the
+     * filter takes every sensor. */
     tt_status (*scan_day_totals)(tt_store *store, const tt_rollup_filter *filter, int64_t day_from, int64_t day_to,
-                                 unsigned group, tt_rollup_fn fn, void *ctx);
+                                 bool by_sensor, unsigned group, tt_rollup_fn fn, void *ctx);
     /* The source index (store/source_index.h) of the filter's sensors for
-     * UTC days [day_from, day_to): one blob per sensor-day with data. */
+     * UTC days [day_from, day_to): one blob per sensor-day with data, or,
+     * when the filter takes every sensor, per day for all (sensor -1). */
     tt_status (*scan_source_index)(tt_store *store, const tt_rollup_filter *filter, int64_t day_from,
                                    int64_t day_to, tt_srcidx_blob_fn fn, void *ctx);
     /* Backscatter rows of the filter's hours and sensors, ordered by victim then hour. */

@@ -154,7 +154,12 @@ static const char *const schema_migrations[] = {
     "  day INTEGER NOT NULL,"
     "  sensor INTEGER NOT NULL,"
     "  totals BLOB NOT NULL," /* the hours' totals added up (segment.h); before the sets, read alone */
-    "  data BLOB NOT NULL);",  /* the sets */
+    "  data BLOB NOT NULL);"   /* the sets */
+    /* the same per day for all sensors together (TT_SRCIDX_ALL) */
+    "CREATE TABLE srcidx_all("
+    "  day INTEGER PRIMARY KEY,"
+    "  totals BLOB NOT NULL,"
+    "  data BLOB NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
 
@@ -228,7 +233,8 @@ cleanup:
 
 static int64_t srcidx_id(int64_t day, int32_t sensor) { return day * TT_LIMIT_SENSORS + sensor; }
 
-/* Merges the transaction's source sets into the stored sensor-days. */
+/* Merges the transaction's source sets and totals into the stored
+ * sensor-days (srcidx) and days of all sensors (srcidx_all). */
 static tt_status srcidx_flush(sqlite_store *s)
 {
     tt_status st = TT_OK;
@@ -236,40 +242,52 @@ static tt_status srcidx_flush(sqlite_store *s)
          (st = prepare(s, "SELECT data, totals FROM srcidx WHERE id=?1", &s->srcidx_get)) != TT_OK) ||
         (s->srcidx_put == NULL &&
          (st = prepare(s, "INSERT OR REPLACE INTO srcidx(id, day, sensor, data, totals) VALUES(?1, ?2, ?3, ?4, ?5)",
-                       &s->srcidx_put)) != TT_OK))
+                       &s->srcidx_put)) != TT_OK) ||
+        (s->srcidx_all_get == NULL &&
+         (st = prepare(s, "SELECT data, totals FROM srcidx_all WHERE day=?1", &s->srcidx_all_get)) != TT_OK) ||
+        (s->srcidx_all_put == NULL &&
+         (st = prepare(s, "INSERT OR REPLACE INTO srcidx_all(day, data, totals) VALUES(?1, ?2, ?3)",
+                       &s->srcidx_all_put)) != TT_OK))
         return st;
     for (size_t i = 0; i < tt_srcidx_builder_days(s->srcidx) && st == TT_OK; i++) {
         int64_t day;
         int32_t sensor;
         tt_srcidx_builder_day(s->srcidx, i, &day, &sensor);
-        sqlite3_bind_int64(s->srcidx_get, 1, srcidx_id(day, sensor));
-        int rc = sqlite3_step(s->srcidx_get);
+        bool all = sensor == TT_SRCIDX_ALL;
+        sqlite3_stmt *get = all ? s->srcidx_all_get : s->srcidx_get, *put = all ? s->srcidx_all_put : s->srcidx_put;
+        sqlite3_bind_int64(get, 1, all ? day : srcidx_id(day, sensor));
+        int rc = sqlite3_step(get);
+        const void *stored_sets = NULL, *stored_totals = NULL;
+        size_t sets_len = 0, totals_len = 0;
         if (rc == SQLITE_ROW) {
-            st = tt_srcidx_builder_encode(s->srcidx, i, sqlite3_column_blob(s->srcidx_get, 0),
-                                          (size_t)sqlite3_column_bytes(s->srcidx_get, 0), &s->srcidx_blob);
-            if (st == TT_OK)
-                st = tt_srcidx_builder_day_totals(s->srcidx, i, sqlite3_column_blob(s->srcidx_get, 1),
-                                                  (size_t)sqlite3_column_bytes(s->srcidx_get, 1), &s->day_totals);
-        } else if (rc == SQLITE_DONE) {
-            st = tt_srcidx_builder_encode(s->srcidx, i, NULL, 0, &s->srcidx_blob);
-            if (st == TT_OK)
-                st = tt_srcidx_builder_day_totals(s->srcidx, i, NULL, 0, &s->day_totals);
-        } else
+            stored_sets = sqlite3_column_blob(get, 0);
+            sets_len = (size_t)sqlite3_column_bytes(get, 0);
+            stored_totals = sqlite3_column_blob(get, 1);
+            totals_len = (size_t)sqlite3_column_bytes(get, 1);
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             st = tt_sqlite_fail(s, "source index lookup");
-        sqlite3_reset(s->srcidx_get);
+        else if ((st = tt_srcidx_builder_encode(s->srcidx, i, stored_sets, sets_len, &s->srcidx_blob)) == TT_OK)
+            st = tt_srcidx_builder_day_totals(s->srcidx, i, stored_totals, totals_len, &s->day_totals);
+        sqlite3_reset(get);
         if (st == TT_ERR_FORMAT)
             snprintf(s->error, sizeof s->error, "stored source index or totals of day %lld sensor %d are damaged",
                      (long long)day, sensor);
         if (st != TT_OK)
             break;
-        sqlite3_bind_int64(s->srcidx_put, 1, srcidx_id(day, sensor));
-        sqlite3_bind_int64(s->srcidx_put, 2, day);
-        sqlite3_bind_int(s->srcidx_put, 3, sensor);
-        sqlite3_bind_blob(s->srcidx_put, 4, s->srcidx_blob.data, (int)s->srcidx_blob.len, SQLITE_STATIC);
-        sqlite3_bind_blob(s->srcidx_put, 5, s->day_totals.data, (int)s->day_totals.len, SQLITE_STATIC);
-        if (sqlite3_step(s->srcidx_put) != SQLITE_DONE)
+        int at = 1;
+        if (all) {
+            sqlite3_bind_int64(put, at++, day);
+        } else {
+            sqlite3_bind_int64(put, at++, srcidx_id(day, sensor));
+            sqlite3_bind_int64(put, at++, day);
+            sqlite3_bind_int(put, at++, sensor);
+        }
+        sqlite3_bind_blob(put, at++, s->srcidx_blob.data, (int)s->srcidx_blob.len, SQLITE_STATIC);
+        sqlite3_bind_blob(put, at, s->day_totals.data, (int)s->day_totals.len, SQLITE_STATIC);
+        if (sqlite3_step(put) != SQLITE_DONE)
             st = tt_sqlite_fail(s, "source index write");
-        sqlite3_reset(s->srcidx_put);
+        sqlite3_reset(put);
     }
     tt_srcidx_builder_clear(s->srcidx);
     return st;
@@ -372,6 +390,8 @@ static void sqlite_close(tt_store *store)
     sqlite3_finalize(s->victim_upsert);
     sqlite3_finalize(s->srcidx_get);
     sqlite3_finalize(s->srcidx_put);
+    sqlite3_finalize(s->srcidx_all_get);
+    sqlite3_finalize(s->srcidx_all_put);
     sqlite3_close(s->db);
     tt_srcidx_builder_free(s->srcidx);
     tt_buf_free(&s->srcidx_blob);
@@ -899,8 +919,10 @@ static tt_status sqlite_scan_source_index(tt_store *store, const tt_rollup_filte
     sqlite_store *s = (sqlite_store *)store;
     tt_buf sql;
     tt_buf_init(&sql, 1 << 20);
-    tt_status st = tt_buf_printf(&sql, "SELECT day, sensor, data FROM srcidx");
-    if (st == TT_OK)
+    bool all = f->sensor_set == NULL;
+    tt_status st = all ? tt_buf_printf(&sql, "SELECT day, -1, data FROM srcidx_all WHERE day >= ?1 AND day < ?2")
+                       : tt_buf_printf(&sql, "SELECT day, sensor, data FROM srcidx");
+    if (st == TT_OK && !all)
         st = range_sql(f, "id", &sql);
     sqlite3_stmt *stmt = NULL;
     if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
@@ -908,8 +930,8 @@ static tt_status sqlite_scan_source_index(tt_store *store, const tt_rollup_filte
         return st != TT_OK ? st : tt_sqlite_fail(s, "source index query");
     }
     tt_buf_free(&sql);
-    sqlite3_bind_int64(stmt, 1, srcidx_id(day_from, 0));
-    sqlite3_bind_int64(stmt, 2, srcidx_id(day_to, 0));
+    sqlite3_bind_int64(stmt, 1, all ? day_from : srcidx_id(day_from, 0));
+    sqlite3_bind_int64(stmt, 2, all ? day_to : srcidx_id(day_to, 0));
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t day = sqlite3_column_int64(stmt, 0);
@@ -1099,8 +1121,10 @@ static tt_status scan_totals_of(sqlite_store *s, const tt_rollup_filter *f, cons
 {
     tt_buf sql;
     tt_buf_init(&sql, 1 << 20);
-    tt_status st = tt_buf_printf(&sql, "SELECT %s, sensor, totals FROM %s", column, table);
-    if (st == TT_OK)
+    bool all = strcmp(table, "srcidx_all") == 0;
+    tt_status st = all ? tt_buf_printf(&sql, "SELECT day, -1, totals FROM srcidx_all WHERE day >= ?1 AND day < ?2")
+                       : tt_buf_printf(&sql, "SELECT %s, sensor, totals FROM %s", column, table);
+    if (st == TT_OK && !all)
         st = range_sql(f, range_column, &sql);
     sqlite3_stmt *stmt = NULL;
     if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
@@ -1141,8 +1165,11 @@ static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, 
 }
 
 static tt_status sqlite_scan_day_totals(tt_store *store, const tt_rollup_filter *f, int64_t day_from,
-                                        int64_t day_to, unsigned group, tt_rollup_fn fn, void *ctx)
+                                        int64_t day_to, bool by_sensor, unsigned group, tt_rollup_fn fn, void *ctx)
 {
+    if (!by_sensor && f->sensor_set == NULL)
+        return scan_totals_of((sqlite_store *)store, f, "srcidx_all", "day", "day", 24, day_from, day_to, group, fn,
+                              ctx);
     return scan_totals_of((sqlite_store *)store, f, "srcidx", "day", "id", 24, srcidx_id(day_from, 0),
                           srcidx_id(day_to, 0), group, fn, ctx);
 }
