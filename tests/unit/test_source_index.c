@@ -120,13 +120,23 @@ int main(void)
         /* A row of another sensor-day, kept apart. */
         CHECK(tt_srcidx_builder_add(b, 20001 * 24, 8, rows, 1) == TT_OK);
         if (h == 1) {
-            CHECK_EQ_INT(tt_srcidx_builder_days(b), 2);
+            /* Two sensor-days, each also in its day of all sensors. */
+            CHECK_EQ_INT(tt_srcidx_builder_days(b), 4);
             int64_t day;
             int32_t sensor;
             tt_srcidx_builder_day(b, 0, &day, &sensor);
             CHECK_EQ_INT(day, 20000);
             CHECK_EQ_INT(sensor, 7);
+            tt_srcidx_builder_day(b, 1, &day, &sensor);
+            CHECK_EQ_INT(day, 20000);
+            CHECK_EQ_INT(sensor, TT_SRCIDX_ALL);
             CHECK(tt_srcidx_builder_encode(b, 0, NULL, 0, &stored) == TT_OK);
+            /* Only sensor 7 sent on day 20000: its day of all sensors holds the same sets. */
+            tt_buf all;
+            tt_buf_init(&all, 0);
+            CHECK(tt_srcidx_builder_encode(b, 1, NULL, 0, &all) == TT_OK);
+            CHECK(all.len == stored.len && memcmp(all.data, stored.data, all.len) == 0);
+            tt_buf_free(&all);
             tt_srcidx_builder_clear(b);
             CHECK_EQ_INT(tt_srcidx_builder_pairs(b), 0);
         }
