@@ -105,6 +105,25 @@ static void test_roundtrip(size_t n, int v6_share)
         CHECK(tt_detail_row_cmp(&rows[i], &out[i]) == 0);
         CHECK(rows[i].asn == out[i].asn && rows[i].src_flags == out[i].src_flags && rows[i].cc == out[i].cc);
     }
+    /* Decoding only some ports and a country gives exactly those rows. */
+    {
+        uint32_t ports[2] = {tt_service_make(1, 0, 0) & ~0x1ffffu, tt_service_make(6, 23, -1)};
+        tt_cc ccs[1] = {tt_cc_make("CN")};
+        tt_row_match match = {ports, 2, ccs, 1};
+        CHECK_EQ_INT(tt_segment_decode_matching(data.data, data.len, hour, &match, &out, &nout, &cap), TT_OK);
+        size_t k = 0, bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            tt_service sv = rows[i].service;
+            uint32_t key = tt_service_is_icmp(sv) ? (uint32_t)tt_service_proto(sv) << 17 : sv;
+            if (rows[i].cc != ccs[0] && key != ports[0] && key != ports[1])
+                continue;
+            bad += k >= nout || !rows_equal(&rows[i], &out[k], 1);
+            k++;
+        }
+        CHECK_EQ_INT(bad, 0);
+        CHECK_EQ_INT(nout, k);
+        CHECK(n < 100 || (k > 0 && k < n));
+    }
     /* Totals add up to the rows, per list. */
     tt_buf totals;
     tt_buf_init(&totals, 0);
