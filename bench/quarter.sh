@@ -225,11 +225,14 @@ $nf_note
 | event detection over all ports and countries for a quarter in under 1 s | $(median events) s | $(verdict "$(median events)" 1) |
 | a quarterly report in under 1 s | HTML $(median report_html) s, JSON $(median report_json) s | $(verdict "$(median report_html)" 1) |
 
-How: rankings read one totals blob per sensor-day (the hours' totals added up at ingest) and
-count distinct sources from the source index (per sensor-day sets by port and country,
-\`docs/design.md\`); days of a zone that are not UTC days take their edge hours from the hourly
-segments (the \`--tz\` row). Event detection reads daily totals, then drills into the events'
-days in the per-source segments, decoded on a second thread.
+How (\`docs/design.md\`): rankings read one totals blob per day (the hours' totals added up at
+ingest; all sensors together unless a sensor filter asks otherwise) and count distinct sources
+from the source index (per-day sets of sources by port and country); days of a zone that are
+not UTC days take their edge hours from the hourly segments (the \`--tz\` row). Event detection
+reads the daily totals, then drills into the events' days in the per-source segments, decoded
+by two threads, materialising only the rows of the events' ports and countries.
+Peak RSS counts the store's pages that queries map read-only (\`PRAGMA mmap_size\`): page
+cache, not memory of teiten's own.
 <!-- bench/quarter.sh: end -->
 EOF
 )

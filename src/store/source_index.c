@@ -339,6 +339,27 @@ static size_t varint_size(uint64_t v)
     return n;
 }
 
+/* About the size of the portable Roaring form of a sorted set: 8 header
+ * bytes per 64 K block, then per block the smallest of an array (2 bytes a
+ * value), a bitmap (8 KB) and runs (4 bytes a run), as CRoaring picks. */
+static size_t roaring_size_estimate(const uint32_t *v, size_t n)
+{
+    size_t size = 8;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1, runs = 1;
+        while (j < n && v[j] >> 16 == v[i] >> 16) {
+            runs += v[j] != v[j - 1] + 1;
+            j++;
+        }
+        size_t card = j - i, best = card > 4096 ? 8192 : 2 * card;
+        if (2 + 4 * runs < best)
+            best = 2 + 4 * runs;
+        size += 8 + best;
+        i = j;
+    }
+    return size;
+}
+
 /* Appends one key's entry: directory to dir, sets to payload. */
 static tt_status encode_entry(tt_buf *dir, tt_buf *payload, uint32_t key, const uint32_t *v4, size_t n4,
                               const tt_addr *v6, size_t n6)
@@ -351,7 +372,9 @@ static tt_status encode_entry(tt_buf *dir, tt_buf *payload, uint32_t key, const 
     uint32_t flag = 0;
     tt_status st;
     roaring_bitmap_t *r = NULL;
-    if (n4 >= ROARING_MIN) {
+    /* Building a bitmap costs more than the whole varint encoding: only when
+     * the estimate says it wins, then kept if it really does. */
+    if (n4 >= ROARING_MIN && roaring_size_estimate(v4, n4) < varint_bytes) {
         r = roaring_bitmap_of_ptr(n4, v4);
         if (r == NULL)
             return TT_ERR_NOMEM;

@@ -20,9 +20,11 @@
 #define TT_LIMIT_GEO_CACHE ((size_t)1 << 20)
 /* Packets between two commits of an ingest: bounds the work lost on a crash. */
 #define TT_LIMIT_BATCH_PACKETS ((uint64_t)8 << 20)
-/* Source-index pairs (source x key, 8 bytes each) held by a write
- * transaction before they are merged into the stored sensor-days. */
-#define TT_LIMIT_SRCIDX_PAIRS ((size_t)1 << 22)
+/* Source-index pairs (source x key, 8 bytes each, plus as much to sort them)
+ * held by a write transaction before they are merged into the stored days:
+ * large enough that an ingest batch merges once, at its commit (each merge
+ * re-encodes the days stored so far). */
+#define TT_LIMIT_SRCIDX_PAIRS ((size_t)1 << 24)
 /* Rows in one decoded segment (a sensor-hour). */
 #define TT_LIMIT_SEGMENT_ROWS ((size_t)1 << 26)
 /* Rows any query may return. */
