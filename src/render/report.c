@@ -153,7 +153,6 @@ typedef struct pass_ctx {
     int32_t cur_first, prev_first, prev_last; /* day indices */
     tt_counter_map *cur, *prev;
     cell_map *cells;
-    uint64_t *sensor_packets; /* by sensor id */
     bool overflow;
     /* dense keys (first pass) */
     uint64_t *dense_cur, *dense_prev, *dense_day;
@@ -201,8 +200,6 @@ static tt_status pass_row(void *ctx, const tt_rollup_row *row)
         if (in_cur && !c->countries) {
             c->r->packets += row->packets;
             c->r->bytes += row->bytes;
-            if (row->sensor >= 0 && row->sensor < TT_LIMIT_SENSORS)
-                c->sensor_packets[row->sensor] += row->packets;
         }
         if (in_prev && !c->countries)
             c->r->prev_packets += row->packets;
@@ -382,10 +379,33 @@ static tt_status scan_pass(tt_report *r, tt_query *q, pass_ctx *c)
     filter.sensor_set_size = q->filter.sensor_set_size;
     filter.hour_from = r->hist_hour_from;
     filter.hour_to = r->period.hour_to;
+    /* A pass that only ranks needs the two periods, not the older history. */
+    if (c->rank && c->overflow && r->prev.hour_from > filter.hour_from)
+        filter.hour_from = r->prev.hour_from;
     unsigned group = c->countries ? TT_GROUP_CC : TT_GROUP_PORT;
     /* Days in the zone that are UTC days can be read whole (their rows carry the day's first hour). */
-    return r->utc_days ? tt_query_scan_totals(q, &filter, true, group, pass_row, c)
+    return r->utc_days ? tt_query_scan_totals(q, &filter, false, group, pass_row, c)
                        : q->store->ops->scan_totals(q->store, &filter, group, pass_row, c);
+}
+
+static tt_status add_sensor_packets(void *ctx, const tt_rollup_row *row)
+{
+    uint64_t *sensor_packets = ctx;
+    if (row->sensor >= 0 && row->sensor < TT_LIMIT_SENSORS)
+        sensor_packets[row->sensor] += row->packets;
+    return TT_OK;
+}
+
+/* Packets of the period per sensor (from the country totals: short lists). */
+static tt_status period_sensor_packets(const tt_report *r, tt_query *q, uint64_t *sensor_packets)
+{
+    tt_rollup_filter filter;
+    memset(&filter, 0, sizeof filter);
+    filter.sensor_set = q->filter.sensor_set;
+    filter.sensor_set_size = q->filter.sensor_set_size;
+    filter.hour_from = r->period.hour_from;
+    filter.hour_to = r->period.hour_to;
+    return tt_query_scan_totals(q, &filter, true, TT_GROUP_CC, add_sensor_packets, sensor_packets);
 }
 
 static tt_status fill_series(const cell_map *cells, uint64_t key, int32_t first_index, int32_t ndays,
@@ -408,7 +428,7 @@ static const char *store_error(const tt_query *q, tt_status st, char *err, size_
 
 /* One list (ports or countries): rankings, then the series the report draws. */
 static tt_status build_list(tt_report *r, tt_query *q, bool countries, const int32_t *hour_day,
-                            int64_t nhours, uint64_t *sensor_packets, cell_map *cells, bool *overflow,
+                            int64_t nhours, cell_map *cells, bool *overflow,
                             char *err, size_t errlen)
 {
     tt_counter_map cur, prev;
@@ -427,8 +447,11 @@ static tt_status build_list(tt_report *r, tt_query *q, bool countries, const int
     c.cur = &cur;
     c.prev = &prev;
     c.cells = cells;
-    c.sensor_packets = sensor_packets;
     c.day = -1;
+    /* Ports: tens of thousands a day; keeping every (port, day) of the
+     * history costs more than reading the drawn ports' series again once
+     * they are known (rescan_list), so this pass only ranks. */
+    c.overflow = !countries;
     size_t dense = countries ? DENSE_COUNTRIES : DENSE_PORTS;
     c.dense_cur = calloc(dense, sizeof *c.dense_cur);
     c.dense_prev = calloc(dense, sizeof *c.dense_prev);
@@ -698,12 +721,11 @@ tt_status tt_report_build(tt_query *q, const tt_report_options *opt, tt_report *
     }
 
     bool port_overflow = false, country_overflow = false;
-    if ((st = build_list(r, q, false, hour_day, nhours, sensor_packets, &port_cells, &port_overflow, err,
-                         errlen)) != TT_OK ||
-        (st = build_list(r, q, true, hour_day, nhours, sensor_packets, &country_cells, &country_overflow, err,
-                         errlen)) != TT_OK)
+    if ((st = build_list(r, q, false, hour_day, nhours, &port_cells, &port_overflow, err, errlen)) != TT_OK ||
+        (st = build_list(r, q, true, hour_day, nhours, &country_cells, &country_overflow, err, errlen)) != TT_OK)
         goto cleanup;
-    if ((st = build_sensors(r, q, sensor_packets)) != TT_OK)
+    if ((st = period_sensor_packets(r, q, sensor_packets)) != TT_OK ||
+        (st = build_sensors(r, q, sensor_packets)) != TT_OK)
         goto cleanup;
     add_reference(r, tt_report_text(r->opt.lang, TT_TEXT_REF_IANA), IANA_URL);
     if ((st = build_subjects(r, q, err, errlen)) != TT_OK)
