@@ -60,6 +60,8 @@ die() {
 }
 have() { command -v "$1" >/dev/null 2>&1; }
 wants() { [[ " $peers " == *" $1 "* ]]; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive number, not '$runs'"
 [[ $rate =~ ^[1-9][0-9]*$ ]] || die "BENCH_RATE must be a positive number, not '$rate'"
@@ -70,18 +72,7 @@ if [[ ${BENCH_INSTALL:-1} != 0 ]]; then
   say "installing missing packages (scripts/install-deps --bench)"
   scripts/install-deps --bench || warn "scripts/install-deps --bench failed: missing peers will be skipped"
 fi
-mkdir -p "$dir"
-if [[ -n ${BENCH_TEITEN:-} ]]; then
-  [[ -x $BENCH_TEITEN ]] || die "BENCH_TEITEN=$BENCH_TEITEN is not an executable"
-  built=$BENCH_TEITEN
-else
-  say "building teiten (scripts/build)"
-  built=$(scripts/build) || die "scripts/build failed (set BENCH_TEITEN=path to benchmark an existing binary)"
-fi
-teiten=$dir/teiten
-cp "$built" "$teiten.tmp" && mv "$teiten.tmp" "$teiten"
-teiten_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git status --porcelain -- src 2>/dev/null) ]]; then teiten_rev+=" + uncommitted changes in src/"; fi
+bench_binary "${BENCH_TEITEN:-}" "$dir"
 
 gnutime=""
 if [[ -x /usr/bin/time ]] && /usr/bin/time -f '%M' -o /dev/null true 2>/dev/null; then

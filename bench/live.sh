@@ -73,6 +73,8 @@ die() {
   exit 1
 }
 have() { command -v "$1" >/dev/null 2>&1; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces, packet capture)"
 for tool in ip tcpreplay tcpdump openssl python3; do have "$tool" || die "$tool is not installed"; done
@@ -119,18 +121,7 @@ forget_pid() {
 }
 
 # ---------------------------------------------------------------- 1. binary, captures, keys
-mkdir -p "$dir"
-if [[ -n ${LIVE_TEITEN:-} ]]; then
-  [[ -x $LIVE_TEITEN ]] || die "LIVE_TEITEN=$LIVE_TEITEN is not an executable"
-  built=$LIVE_TEITEN
-else
-  say "building teiten (scripts/build)"
-  built=$(scripts/build) || die "scripts/build failed (set LIVE_TEITEN=path to benchmark an existing binary)"
-fi
-teiten=$dir/teiten
-cp "$built" "$teiten.tmp" && mv "$teiten.tmp" "$teiten"
-teiten_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git status --porcelain -- src 2>/dev/null) ]]; then teiten_rev+=" + uncommitted changes in src/"; fi
+bench_binary "${LIVE_TEITEN:-}" "$dir"
 
 cap=$dir/cap-d1-r$sim_rate-s$seed
 pcap=$cap/telescope.pcap
@@ -685,21 +676,5 @@ $targets_md
 <!-- bench/live.sh: end -->
 EOF
 )
-python3 - "$doc" "$section" <<'PY'
-import sys, re, os
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-start, end = "<!-- bench/live.sh: start", "<!-- bench/live.sh: end -->"
-i = text.find(start)
-if i >= 0:
-    j = text.find(end, i)
-    j = len(text) if j < 0 else j + len(end)
-    text = text[:i] + section + text[j:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section + "\n"
-if not text.endswith("\n"):
-    text += "\n"
-open(path + ".tmp", "w").write(text)
-os.replace(path + ".tmp", path)
-PY
+bench_write_section "$doc" live.sh "$section"
 say "wrote the Live sensors section of $doc"

@@ -51,6 +51,8 @@ doc=${QUARTER_DOC-docs/benchmarks.md}
 say() { printf 'bench/quarter: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "QUARTER_RUNS must be a positive number, not '$runs'"
 [[ $quarter =~ ^([0-9]{4})Q([1-4])$ ]] || die "QUARTER must look like 2015Q4, not '$quarter'"
@@ -60,18 +62,7 @@ first_month=$(((q - 1) * 3 + 1))
 from=$(printf '%04d-%02d-01' "$year" "$first_month")
 to=$(date -u -d "$from +3 months -1 day" +%F)
 
-mkdir -p "$dir"
-if [[ -n ${QUARTER_TEITEN:-} ]]; then
-  [[ -x $QUARTER_TEITEN ]] || die "QUARTER_TEITEN=$QUARTER_TEITEN is not an executable"
-  built=$QUARTER_TEITEN
-else
-  say "building teiten (scripts/build)"
-  built=$(scripts/build) || die "scripts/build failed"
-fi
-teiten=$dir/teiten
-cp "$built" "$teiten.tmp" && mv "$teiten.tmp" "$teiten"
-teiten_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git status --porcelain -- src 2>/dev/null) ]]; then teiten_rev+=" + uncommitted changes in src/"; fi
+bench_binary "${QUARTER_TEITEN:-}" "$dir"
 
 # ---------------------------------------------------------------- 1. capture and store
 cap=$dir/cap
@@ -238,21 +229,6 @@ EOF
 )
 printf '%s\n' "$section"
 if [[ -n $doc ]]; then
-  python3 - "$doc" "$section" <<'PY'
-import os, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-start, end = "<!-- bench/quarter.sh: start", "<!-- bench/quarter.sh: end -->"
-i = text.find(start)
-if i >= 0:
-    j = text.find(end, i)
-    j = len(text) if j < 0 else j + len(end)
-    text = text[:i] + section + text[j:]
-else:
-    live = text.find("<!-- bench/live.sh: start")
-    text = (text[:live] + section + "\n\n" + text[live:]) if live >= 0 else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path + ".tmp", "w").write(text)
-os.replace(path + ".tmp", path)
-PY
+  bench_write_section "$doc" quarter.sh "$section" live.sh
   say "wrote the Quarter section of $doc"
 fi
