@@ -408,6 +408,21 @@ done:
     return st;
 }
 
+/* Appends stored entry e unchanged (its payload moves to the new offset). */
+static tt_status copy_entry(const tt_srcidx_blob *blob, uint32_t e, tt_buf *dir, tt_buf *payload)
+{
+    const uint8_t *ent = blob->dir + (size_t)e * SRCIDX_ENTRY;
+    size_t start = get_u32(ent + 12);
+    size_t end = e + 1 < blob->nkeys ? get_u32(ent + SRCIDX_ENTRY + 12) : blob->payload_len;
+    if (payload->len > UINT32_MAX)
+        return TT_ERR_NOMEM;
+    uint8_t copy[SRCIDX_ENTRY];
+    memcpy(copy, ent, SRCIDX_ENTRY);
+    put_u32(copy + 12, (uint32_t)payload->len);
+    tt_status st = tt_buf_append(dir, copy, sizeof copy);
+    return st == TT_OK ? tt_buf_append(payload, blob->payload + start, end - start) : st;
+}
+
 /* Sorted union of two strictly increasing lists. */
 static tt_status union_u32(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, u32_list *out)
 {
@@ -471,11 +486,19 @@ tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t
         }
         if (c < p->n6 && (!any || p->v6[c].key < key))
             key = p->v6[c].key;
+        bool in_stored = e < old.nkeys && get_u32(old.dir + e * SRCIDX_ENTRY) == key;
+        bool added = (a < p->n4 && (uint32_t)(p->v4[a] >> 32) == key) || (c < p->n6 && p->v6[c].key == key);
+        if (in_stored && !added) {
+            /* Nothing new for this key: its stored entry is copied, not re-encoded
+             * (most keys of a day get nothing new in a later transaction). */
+            st = copy_entry(&old, (uint32_t)e++, &dir, &payload);
+            continue;
+        }
         /* The stored set of the key, if any. */
         b->stored.n = 0;
         const uint8_t *old_v6 = NULL;
         uint32_t old_n6 = 0;
-        if (e < old.nkeys && get_u32(old.dir + e * SRCIDX_ENTRY) == key) {
+        if (in_stored) {
             if ((st = decode_v4(&old, (uint32_t)e, &b->stored, &old_v6, &old_n6)) != TT_OK)
                 break;
             e++;
