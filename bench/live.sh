@@ -90,27 +90,19 @@ ns_sn=$prefix-sn   # sensor (and its collector, on loopback)
 ns_co=$prefix-co   # step 5: the collector and the sensors, on loopback
 created_ns=()
 pids=()
+# The tests' namespace helpers: netns_add, netns_stop_all (they use pids and created_ns).
+# shellcheck source=tests/live/lib.sh
+source tests/live/lib.sh
 cleanup() {
   local rc=$?
   set +e
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null
-  done
-  # Anything still inside our namespaces was started by this script.
-  for ns in "${created_ns[@]}"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-  done
-  for ns in "${created_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  netns_stop_all
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 add_ns() {
-  ip netns add "$1"
-  created_ns+=("$1")
-  ip -n "$1" link set lo up
+  netns_add "$1"
   # No IPv6 on our links: no neighbour discovery frames among the measured ones.
   ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 }

@@ -42,13 +42,28 @@ for row in json.load(sys.stdin):
     print(" ".join(f"{k}={row[k]}" for k in ("proto", "port", "cc", "packets", "sources", "tool") if k in row))' | sort
 }
 
-# ---- network-namespace tests (netns_*.sh): they set $tmp, pids=() and
-# created_ns=() first, then: trap netns_cleanup EXIT; trap 'exit 130' INT TERM.
-# netns_cleanup stops every process they started, deletes their namespaces and,
-# on failure, prints the tail of every log in $tmp.
-netns_cleanup() {
-    local rc=$?
-    set +e
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+# netns_require TOOL...: skips (exit 77) unless this is root, may create network
+# namespaces (a container may lack CAP_SYS_ADMIN/CAP_NET_ADMIN) and has every TOOL.
+netns_require() {
+    [[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, raw sockets)"
+    ip netns list >/dev/null 2>&1 || skip "ip netns unavailable"
+    if ip netns add "tt-probe-$$" 2>/dev/null; then ip netns del "tt-probe-$$"; else skip "cannot create network namespaces here"; fi
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed"
+    done
+}
+
+# netns_stop_all: stops every process of ${pids[@]} (TERM, then KILL after 2 s),
+# kills what is left inside ${created_ns[@]} and deletes those namespaces.
+# Shared with bench/live.sh.
+netns_stop_all() {
+    local pid ns
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
     for pid in "${pids[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -59,6 +74,16 @@ netns_cleanup() {
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     done
     for ns in "${created_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+}
+
+# ---- network-namespace tests (netns_*.sh): they set $tmp, pids=() and
+# created_ns=() first, then: trap netns_cleanup EXIT; trap 'exit 130' INT TERM.
+# netns_cleanup stops every process they started, deletes their namespaces and,
+# on failure, prints the tail of every log in $tmp.
+netns_cleanup() {
+    local rc=$?
+    set +e
+    netns_stop_all
     if [[ $rc -ne 0 && $rc -ne 77 ]]; then
         echo "---- logs (failure, exit $rc) ----"
         for f in "$tmp"/*.log; do

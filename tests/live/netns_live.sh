@@ -26,17 +26,10 @@ set -euo pipefail
 
 teiten=$(realpath "$1")
 
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
-[[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, raw sockets)"
-ip netns list >/dev/null 2>&1 || skip "ip netns unavailable"
-# Creating a namespace needs CAP_SYS_ADMIN/CAP_NET_ADMIN, which a container may lack.
-if ip netns add "tt-probe-$$" 2>/dev/null; then ip netns del "tt-probe-$$"; else skip "cannot create network namespaces here"; fi
-for tool in tcpreplay tcpdump zmap masscan nmap openssl python3 timeout; do
-    command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed"
-done
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+netns_require tcpreplay tcpdump zmap masscan nmap openssl python3 timeout
 
 # Names carry our PID so parallel runs (and other tests' namespaces) never collide.
 prefix=tt-live-$$
@@ -59,9 +52,6 @@ pids=()          # every background process we started
 created_ns=()    # every namespace we created
 start_seconds=$SECONDS
 
-here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib.sh
-source "$here/lib.sh"
 trap netns_cleanup EXIT
 trap 'exit 130' INT TERM
 

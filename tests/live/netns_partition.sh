@@ -23,17 +23,9 @@ set -euo pipefail
 teiten=$(realpath "$1")
 here=$(dirname "$(realpath "$0")")
 
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
-[[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, raw sockets)"
-ip netns list >/dev/null 2>&1 || skip "ip netns unavailable"
-# Creating a namespace needs CAP_SYS_ADMIN/CAP_NET_ADMIN, which a container may lack.
-if ip netns add "tt-probe-$$" 2>/dev/null; then ip netns del "tt-probe-$$"; else skip "cannot create network namespaces here"; fi
-for tool in tcpreplay tcpdump openssl python3 ss; do
-    command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed"
-done
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+netns_require tcpreplay tcpdump openssl python3 ss
 
 prefix=tt-part-$$
 ns_inet=$prefix-inet
@@ -50,8 +42,6 @@ pids=()
 created_ns=()
 start_seconds=$SECONDS
 
-# shellcheck source=lib.sh
-source "$here/lib.sh"
 trap netns_cleanup EXIT
 trap 'exit 130' INT TERM
 
