@@ -14,6 +14,7 @@
 #include "classify/p0f.h"
 #include "util/hashmap.h"
 #include "util/limits.h"
+#include "util/sort.h"
 #include "util/parse.h"
 
 /* Burst test */
@@ -1374,7 +1375,7 @@ static tt_status sources_before_from_index(detector *d, drill *dr)
     if (dr->region) {
         memset(region_set, 0, sizeof region_set);
         for (int32_t s = 0; s < TT_LIMIT_SENSORS; s++)
-            if (region_of(d, s) == dr->region && (d->q->filter.sensor_set == NULL || tt_sensor_set_has(&d->q->filter, s)))
+            if (region_of(d, s) == dr->region && tt_sensor_set_has(&d->q->filter, s))
                 region_set[s / 8] |= (uint8_t)(1u << (s % 8));
         f.sensor_set = region_set;
         f.sensor_set_size = TT_LIMIT_SENSORS;
@@ -1388,12 +1389,6 @@ static tt_status sources_before_from_index(detector *d, drill *dr)
 static int i32_cmp(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int u32_cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -1429,8 +1424,8 @@ static tt_status drill_scan(detector *d, drill_ctx *c)
         }
         if (match.nports == 0 && match.nccs == 0)
             continue;
-        if (match.nports > 1)
-            qsort(ports, match.nports, sizeof *ports, u32_cmp);
+        if ((st = tt_sort_u32(ports, match.nports)) != TT_OK)
+            break;
         tt_rollup_filter f = d->q->filter;
         f.rows_wanted = &match;
         char err[256];

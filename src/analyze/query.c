@@ -133,29 +133,42 @@ static tt_status collect_detail(void *ctx, int64_t hour, int32_t sensor, const t
 
 static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-/* The whole UTC days [*day_from, *day_to) inside the filter's hours (none if from >= to). */
-static void whole_days(const tt_rollup_filter *f, int64_t *day_from, int64_t *day_to)
+/* Splits the filter's hours into the whole UTC days [*day_from, *day_to) they
+ * hold, read from the per-day stores, and the hours left at either end (a
+ * --tz day is not a UTC day), read hour by hour: *nedges filters in edges[].
+ * With no whole day the days are empty and the one edge is the filter. */
+static void split_days(const tt_rollup_filter *f, int64_t *day_from, int64_t *day_to, tt_rollup_filter edges[2],
+                       size_t *nedges)
 {
     *day_from = floor_div(f->hour_from + 23, 24);
     *day_to = floor_div(f->hour_to, 24);
+    *nedges = 0;
+    if (*day_from >= *day_to) {
+        *day_to = *day_from;
+        edges[(*nedges)++] = *f;
+        return;
+    }
+    tt_rollup_filter before = *f, after = *f;
+    before.hour_to = *day_from * 24;
+    after.hour_from = *day_to * 24;
+    if (before.hour_from < before.hour_to)
+        edges[(*nedges)++] = before;
+    if (after.hour_from < after.hour_to)
+        edges[(*nedges)++] = after;
 }
 
 tt_status tt_query_scan_totals(tt_query *q, const tt_rollup_filter *filter, bool by_sensor, unsigned group,
                                tt_rollup_fn fn, void *ctx)
 {
     int64_t day_from, day_to;
-    whole_days(filter, &day_from, &day_to);
-    if (day_from >= day_to)
-        return q->store->ops->scan_totals(q->store, filter, group, fn, ctx);
-    tt_rollup_filter edge = *filter;
-    tt_status st = q->store->ops->scan_day_totals(q->store, filter, day_from, day_to, by_sensor, group, fn, ctx);
-    edge.hour_to = day_from * 24;
-    if (st == TT_OK && edge.hour_from < edge.hour_to)
-        st = q->store->ops->scan_totals(q->store, &edge, group, fn, ctx);
-    edge.hour_from = day_to * 24;
-    edge.hour_to = filter->hour_to;
-    if (st == TT_OK && edge.hour_from < edge.hour_to)
-        st = q->store->ops->scan_totals(q->store, &edge, group, fn, ctx);
+    tt_rollup_filter edges[2];
+    size_t nedges;
+    split_days(filter, &day_from, &day_to, edges, &nedges);
+    tt_status st = TT_OK;
+    if (day_from < day_to)
+        st = q->store->ops->scan_day_totals(q->store, filter, day_from, day_to, by_sensor, group, fn, ctx);
+    for (size_t i = 0; i < nedges && st == TT_OK; i++)
+        st = q->store->ops->scan_totals(q->store, &edges[i], group, fn, ctx);
     return st;
 }
 
@@ -370,8 +383,8 @@ static tt_status union_segment(void *ctx, int64_t hour, int32_t sensor, const tt
 
 /* Exact distinct sources of c->top's keys over f's hours and sensors (the
  * rest of f must be unset: tt_query_index_answers): the source index for
- * its whole UTC days, the segments for the hours at its ends (a --tz day is
- * not a UTC day). counts[i]; devices[i][os] when c->nos > 1. */
+ * its whole UTC days, the segments for the hours at its ends (split_days).
+ * counts[i]; devices[i][os] when c->nos > 1. */
 static tt_status union_counts(tt_query *q, const tt_rollup_filter *f, union_ctx *c, uint64_t *counts,
                               uint64_t (*devices)[TT_OS_COUNT])
 {
@@ -391,20 +404,13 @@ static tt_status union_counts(tt_query *q, const tt_rollup_filter *f, union_ctx 
             e->extra = i;
     }
     int64_t day_from, day_to;
-    whole_days(f, &day_from, &day_to);
-    tt_rollup_filter edge = *f;
-    if (st == TT_OK && day_from >= day_to) {
-        st = q->store->ops->scan_segments(q->store, f, NULL, true, union_segment, c);
-    } else if (st == TT_OK) {
+    tt_rollup_filter edges[2];
+    size_t nedges;
+    split_days(f, &day_from, &day_to, edges, &nedges);
+    if (st == TT_OK && day_from < day_to)
         st = q->store->ops->scan_source_index(q->store, f, day_from, day_to, union_day, c);
-        edge.hour_to = day_from * 24;
-        if (st == TT_OK && edge.hour_from < edge.hour_to)
-            st = q->store->ops->scan_segments(q->store, &edge, NULL, true, union_segment, c);
-        edge.hour_from = day_to * 24;
-        edge.hour_to = f->hour_to;
-        if (st == TT_OK && edge.hour_from < edge.hour_to)
-            st = q->store->ops->scan_segments(q->store, &edge, NULL, true, union_segment, c);
-    }
+    for (size_t e = 0; e < nedges && st == TT_OK; e++)
+        st = q->store->ops->scan_segments(q->store, &edges[e], NULL, true, union_segment, c);
     for (size_t i = 0; i < c->n && st == TT_OK; i++) {
         st = tt_source_union_count(&c->sources[i * c->nos], &counts[i]);
         for (unsigned os = 1; devices && os < c->nos && st == TT_OK; os++)

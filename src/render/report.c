@@ -370,15 +370,21 @@ static tt_status hour_days(tt_report *r, int32_t **out, int64_t *nhours, char *e
     return TT_OK;
 }
 
-static tt_status scan_pass(tt_report *r, tt_query *q, pass_ctx *c)
+/* Hours and sensors only: a report is about all the packets its sensors received. */
+static tt_rollup_filter report_filter(const tt_query *q, int64_t hour_from, int64_t hour_to)
 {
-    /* Hours and sensors only: a report is about all the packets its sensors received. */
     tt_rollup_filter filter;
     memset(&filter, 0, sizeof filter);
     filter.sensor_set = q->filter.sensor_set;
     filter.sensor_set_size = q->filter.sensor_set_size;
-    filter.hour_from = r->hist_hour_from;
-    filter.hour_to = r->period.hour_to;
+    filter.hour_from = hour_from;
+    filter.hour_to = hour_to;
+    return filter;
+}
+
+static tt_status scan_pass(tt_report *r, tt_query *q, pass_ctx *c)
+{
+    tt_rollup_filter filter = report_filter(q, r->hist_hour_from, r->period.hour_to);
     /* A pass that only ranks needs the two periods, not the older history. */
     if (c->rank && c->overflow && r->prev.hour_from > filter.hour_from)
         filter.hour_from = r->prev.hour_from;
@@ -399,12 +405,7 @@ static tt_status add_sensor_packets(void *ctx, const tt_rollup_row *row)
 /* Packets of the period per sensor (from the country totals: short lists). */
 static tt_status period_sensor_packets(const tt_report *r, tt_query *q, uint64_t *sensor_packets)
 {
-    tt_rollup_filter filter;
-    memset(&filter, 0, sizeof filter);
-    filter.sensor_set = q->filter.sensor_set;
-    filter.sensor_set_size = q->filter.sensor_set_size;
-    filter.hour_from = r->period.hour_from;
-    filter.hour_to = r->period.hour_to;
+    tt_rollup_filter filter = report_filter(q, r->period.hour_from, r->period.hour_to);
     return tt_query_scan_totals(q, &filter, true, TT_GROUP_CC, add_sensor_packets, sensor_packets);
 }
 

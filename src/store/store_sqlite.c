@@ -913,25 +913,38 @@ static tt_status range_sql(const tt_rollup_filter *f, const char *column, tt_buf
 
 static tt_status filter_sql(const tt_rollup_filter *f, tt_buf *sql) { return range_sql(f, "hour", sql); }
 
+/* Where a read of whole days goes: the days of all sensors (srcidx_all, only
+ * when the filter takes every sensor), else the sensor-days by id range. */
+typedef struct day_rows {
+    const char *table, *sensor, *range; /* table, sensor column (or -1), column of the range */
+    int64_t from, to;                   /* bounds of the range */
+} day_rows;
+
+static day_rows day_rows_of(bool all_sensors, int64_t day_from, int64_t day_to)
+{
+    if (all_sensors)
+        return (day_rows){"srcidx_all", "-1", "day", day_from, day_to};
+    return (day_rows){"srcidx", "sensor", "id", srcidx_id(day_from, 0), srcidx_id(day_to, 0)};
+}
+
 static tt_status sqlite_scan_source_index(tt_store *store, const tt_rollup_filter *f, int64_t day_from,
                                           int64_t day_to, tt_srcidx_blob_fn fn, void *ctx)
 {
     sqlite_store *s = (sqlite_store *)store;
     tt_buf sql;
     tt_buf_init(&sql, 1 << 20);
-    bool all = f->sensor_set == NULL;
-    tt_status st = all ? tt_buf_printf(&sql, "SELECT day, -1, data FROM srcidx_all WHERE day >= ?1 AND day < ?2")
-                       : tt_buf_printf(&sql, "SELECT day, sensor, data FROM srcidx");
-    if (st == TT_OK && !all)
-        st = range_sql(f, "id", &sql);
+    day_rows rows = day_rows_of(f->sensor_set == NULL, day_from, day_to);
+    tt_status st = tt_buf_printf(&sql, "SELECT day, %s, data FROM %s", rows.sensor, rows.table);
+    if (st == TT_OK)
+        st = range_sql(f, rows.range, &sql);
     sqlite3_stmt *stmt = NULL;
     if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
         tt_buf_free(&sql);
         return st != TT_OK ? st : tt_sqlite_fail(s, "source index query");
     }
     tt_buf_free(&sql);
-    sqlite3_bind_int64(stmt, 1, all ? day_from : srcidx_id(day_from, 0));
-    sqlite3_bind_int64(stmt, 2, all ? day_to : srcidx_id(day_to, 0));
+    sqlite3_bind_int64(stmt, 1, rows.from);
+    sqlite3_bind_int64(stmt, 2, rows.to);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t day = sqlite3_column_int64(stmt, 0);
@@ -1116,15 +1129,13 @@ static tt_status emit_total(void *ctx, const tt_total *t)
 /* Totals rows from "SELECT <column>, sensor, totals FROM <table>" over
  * [from, to) of range_column; hours are `scale` times the column. */
 static tt_status scan_totals_of(sqlite_store *s, const tt_rollup_filter *f, const char *table,
-                                const char *column, const char *range_column, int64_t scale, int64_t from,
-                                int64_t to, unsigned group, tt_rollup_fn fn, void *ctx)
+                                const char *column, const char *sensor_column, const char *range_column,
+                                int64_t scale, int64_t from, int64_t to, unsigned group, tt_rollup_fn fn, void *ctx)
 {
     tt_buf sql;
     tt_buf_init(&sql, 1 << 20);
-    bool all = strcmp(table, "srcidx_all") == 0;
-    tt_status st = all ? tt_buf_printf(&sql, "SELECT day, -1, totals FROM srcidx_all WHERE day >= ?1 AND day < ?2")
-                       : tt_buf_printf(&sql, "SELECT %s, sensor, totals FROM %s", column, table);
-    if (st == TT_OK && !all)
+    tt_status st = tt_buf_printf(&sql, "SELECT %s, %s, totals FROM %s", column, sensor_column, table);
+    if (st == TT_OK)
         st = range_sql(f, range_column, &sql);
     sqlite3_stmt *stmt = NULL;
     if (st != TT_OK || sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &stmt, NULL) != SQLITE_OK) {
@@ -1160,18 +1171,16 @@ static tt_status scan_totals_of(sqlite_store *s, const tt_rollup_filter *f, cons
 static tt_status sqlite_scan_totals(tt_store *store, const tt_rollup_filter *f, unsigned group,
                                     tt_rollup_fn fn, void *ctx)
 {
-    return scan_totals_of((sqlite_store *)store, f, "segments", "hour", "hour", 1, f->hour_from, f->hour_to, group,
-                          fn, ctx);
+    return scan_totals_of((sqlite_store *)store, f, "segments", "hour", "sensor", "hour", 1, f->hour_from,
+                          f->hour_to, group, fn, ctx);
 }
 
 static tt_status sqlite_scan_day_totals(tt_store *store, const tt_rollup_filter *f, int64_t day_from,
                                         int64_t day_to, bool by_sensor, unsigned group, tt_rollup_fn fn, void *ctx)
 {
-    if (!by_sensor && f->sensor_set == NULL)
-        return scan_totals_of((sqlite_store *)store, f, "srcidx_all", "day", "day", 24, day_from, day_to, group, fn,
-                              ctx);
-    return scan_totals_of((sqlite_store *)store, f, "srcidx", "day", "id", 24, srcidx_id(day_from, 0),
-                          srcidx_id(day_to, 0), group, fn, ctx);
+    day_rows rows = day_rows_of(!by_sensor && f->sensor_set == NULL, day_from, day_to);
+    return scan_totals_of((sqlite_store *)store, f, rows.table, "day", rows.sensor, rows.range, 24, rows.from,
+                          rows.to, group, fn, ctx);
 }
 
 static tt_status sqlite_files(tt_store *store, tt_file_fn fn, void *ctx)
