@@ -95,9 +95,12 @@ static bool addr_below_v4(const tt_addr *a)
 
 static _Thread_local ZSTD_CCtx *segment_cctx;
 static _Thread_local ZSTD_DCtx *segment_dctx;
-/* Decompressed body of the last segment decoded on this thread (reused: scans decode thousands). */
+/* Decompressed body of the last segment decoded on this thread (reused: scans
+ * decode thousands). A body larger than SEGMENT_BODY_KEEP (a damaged header can
+ * announce up to TT_LIMIT_BUF_MAX) is freed after its decode, not kept. */
 static _Thread_local uint8_t *segment_body;
 static _Thread_local size_t segment_body_cap;
+#define SEGMENT_BODY_KEEP ((size_t)16 << 20)
 
 void tt_segment_thread_cleanup(void)
 {
@@ -469,6 +472,11 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     *n = kept;
     st = TT_OK;
 cleanup:
+    if (segment_body_cap > SEGMENT_BODY_KEEP) {
+        free(segment_body);
+        segment_body = NULL;
+        segment_body_cap = 0;
+    }
     return st;
 }
 
