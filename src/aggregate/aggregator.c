@@ -269,7 +269,10 @@ static int bin_order(const void *a, const void *b)
 struct tt_agg_batch {
     bin *bins;
     size_t nbins;
+    size_t entries;
 };
+
+size_t tt_agg_batch_entries(const tt_agg_batch *batch) { return batch ? batch->entries : 0; }
 
 tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out)
 {
@@ -292,6 +295,7 @@ tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out)
             free(b->slots);
             b->slots = NULL;
             agg->entries -= b->nrows;
+            batch->entries += b->nrows;
             batch->bins[batch->nbins++] = *b;
         } else {
             agg->bins[kept++] = *b;

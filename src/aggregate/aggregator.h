@@ -44,6 +44,7 @@ TT_MUST_CHECK tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_b
  * the first callback error. */
 TT_MUST_CHECK tt_status tt_agg_batch_emit(tt_agg_batch *batch, tt_agg_emit_fn emit, void *ctx);
 void tt_agg_batch_free(tt_agg_batch *batch); /* accepts NULL */
+size_t tt_agg_batch_entries(const tt_agg_batch *batch);
 
 /* detach + emit + free, in the calling thread. */
 TT_MUST_CHECK tt_status tt_agg_flush(tt_agg *agg, int64_t before_hour, tt_agg_emit_fn emit, void *ctx);

@@ -13,17 +13,32 @@
 #include "util/limits.h"
 #include "util/progress.h"
 
-/* Writing bins (sort, country lookup, encoding, SQLite) runs in a second
- * thread while the first keeps reading and counting packets. The queue is
- * short so memory stays bounded; the store and the geo database are used by
- * the writer only, except at commits, when the queue is drained first. */
-#define WRITE_QUEUE_DEPTH 2
+/* Everything that writes to the store runs in a second thread, in order, as
+ * jobs: bins (sort, country lookup, encoding, SQLite), backscatter rows and
+ * commits with the file's progress. The reading thread hands a commit over
+ * and goes on reading the next batch, waiting only when two bin batches are
+ * already queued (memory stays bounded). It touches the store itself only
+ * when the writer is idle: before the first job of a file and after the
+ * last has been drained. After a failure the writer drops every job until
+ * the reading thread rolls back. */
+typedef enum job_kind { JOB_BINS, JOB_VICTIMS, JOB_COMMIT } job_kind;
+
+typedef struct write_job {
+    struct write_job *next;
+    job_kind kind;
+    tt_agg_batch *bins;           /* JOB_BINS */
+    tt_backscatter_agg *victims;  /* JOB_VICTIMS, JOB_COMMIT (may be NULL) */
+    int64_t file_id;              /* JOB_COMMIT */
+    tt_file_progress progress;
+    bool has_damage, reopen;
+    char damage[512];
+} write_job;
 
 typedef struct write_queue {
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    tt_agg_batch *items[WRITE_QUEUE_DEPTH];
-    size_t head, count;
+    write_job *head, *tail;
+    size_t entries_queued; /* bin entries in JOB_BINS jobs not yet written */
     bool busy, quit;
     tt_status error; /* first failure of the writer */
     char message[512];
@@ -36,7 +51,7 @@ struct tt_ingest {
     int32_t *sensor_ids; /* configuration sensor index → store id */
     int32_t fixed_sensor_id;
     tt_agg *agg;
-    tt_backscatter_agg *victims; /* written by this thread at commits, never by the writer */
+    tt_backscatter_agg *victims; /* counted by the reading thread, handed over whole to the writer */
     write_queue queue;
     pthread_t writer;
     bool writer_started;
@@ -123,6 +138,15 @@ fail:
     return st;
 }
 
+static void job_free(write_job *job)
+{
+    if (job == NULL)
+        return;
+    tt_agg_batch_free(job->bins);
+    tt_backscatter_agg_free(job->victims);
+    free(job);
+}
+
 void tt_ingest_free(tt_ingest *in)
 {
     if (in == NULL)
@@ -136,8 +160,11 @@ void tt_ingest_free(tt_ingest *in)
         pthread_mutex_destroy(&in->queue.lock);
         pthread_cond_destroy(&in->queue.changed);
     }
-    for (size_t i = 0; i < in->queue.count; i++)
-        tt_agg_batch_free(in->queue.items[(in->queue.head + i) % WRITE_QUEUE_DEPTH]);
+    while (in->queue.head) {
+        write_job *job = in->queue.head;
+        in->queue.head = job->next;
+        job_free(job);
+    }
     tt_agg_free(in->agg);
     tt_backscatter_agg_free(in->victims);
     free(in->sensor_ids);
@@ -153,30 +180,72 @@ static tt_status emit_bin(void *ctx, int64_t hour, int32_t sensor, tt_detail_row
     return in->store->ops->put_hour(in->store, hour, sensor, rows, n);
 }
 
+static tt_status write_victims(tt_ingest *in, const tt_backscatter_agg *victims, char *err, size_t errlen)
+{
+    size_t n = victims ? tt_backscatter_count(victims) : 0;
+    for (size_t i = 0; i < n; i++) {
+        tt_status st = in->store->ops->put_victim(in->store, tt_backscatter_get(victims, i));
+        if (st != TT_OK) {
+            snprintf(err, errlen, "writing backscatter: %s", tt_store_error_text(in->store, st));
+            return st;
+        }
+    }
+    return TT_OK;
+}
+
+static tt_status run_job(tt_ingest *in, const write_job *job, char *err, size_t errlen)
+{
+    tt_status st = TT_OK;
+    tt_store *store = in->store;
+    const char *what = "writing to the store";
+    switch (job->kind) {
+    case JOB_BINS:
+        st = tt_agg_batch_emit(job->bins, emit_bin, in);
+        break;
+    case JOB_VICTIMS:
+        return write_victims(in, job->victims, err, errlen);
+    case JOB_COMMIT:
+        if ((st = write_victims(in, job->victims, err, errlen)) != TT_OK)
+            return st;
+        what = "committing";
+        tt_file_progress progress = job->progress;
+        progress.damage = job->has_damage ? job->damage : NULL;
+        if ((st = store->ops->file_update(store, job->file_id, &progress)) == TT_OK &&
+            (st = store->ops->commit(store)) == TT_OK && job->reopen) {
+            what = "starting a transaction";
+            st = store->ops->begin(store);
+        }
+        break;
+    }
+    if (st != TT_OK)
+        snprintf(err, errlen, "%s: %s", what, tt_store_error_text(store, st));
+    return st;
+}
+
 static void *writer_main(void *arg)
 {
     tt_ingest *in = arg;
     write_queue *q = &in->queue;
     pthread_mutex_lock(&q->lock);
     for (;;) {
-        while (q->count == 0 && !q->quit)
+        while (q->head == NULL && !q->quit)
             pthread_cond_wait(&q->changed, &q->lock);
-        if (q->count == 0)
+        if (q->head == NULL)
             break;
-        tt_agg_batch *batch = q->items[q->head];
-        q->head = (q->head + 1) % WRITE_QUEUE_DEPTH;
-        q->count--;
+        write_job *job = q->head;
+        q->head = job->next;
+        if (q->head == NULL)
+            q->tail = NULL;
         q->busy = true;
         bool failed = q->error != TT_OK;
         pthread_mutex_unlock(&q->lock);
-        /* After a failure the batch is dropped: the transaction is rolled back. */
-        tt_status st = failed ? TT_OK : tt_agg_batch_emit(batch, emit_bin, in);
         char message[512] = "";
-        if (st != TT_OK)
-            snprintf(message, sizeof message, "writing to the store: %s", tt_store_error_text(in->store, st));
-        tt_agg_batch_free(batch);
+        tt_status st = failed ? TT_OK : run_job(in, job, message, sizeof message);
+        size_t entries = tt_agg_batch_entries(job->bins);
+        job_free(job);
         pthread_mutex_lock(&q->lock);
         q->busy = false;
+        q->entries_queued -= entries;
         if (st != TT_OK && q->error == TT_OK) {
             q->error = st;
             memcpy(q->message, message, sizeof message);
@@ -196,7 +265,40 @@ static tt_status writer_error(tt_ingest *in, char *err, size_t errlen)
     return st;
 }
 
-/* Hands the bins of hours < before_hour to the writer (waits while the queue is full). */
+/* Queues a job (owned by the queue from here, even on failure); waits while
+ * bin batches are queued at the bound. Reports an earlier writer failure. */
+static tt_status enqueue(tt_ingest *in, write_job *job, char *err, size_t errlen)
+{
+    write_queue *q = &in->queue;
+    pthread_mutex_lock(&q->lock);
+    while (job->kind == JOB_BINS && q->entries_queued >= in->opt.max_entries && q->error == TT_OK)
+        pthread_cond_wait(&q->changed, &q->lock);
+    tt_status st = writer_error(in, err, errlen);
+    if (st == TT_OK) {
+        job->next = NULL;
+        if (q->tail)
+            q->tail->next = job;
+        else
+            q->head = job;
+        q->tail = job;
+        q->entries_queued += tt_agg_batch_entries(job->bins);
+        job = NULL;
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    job_free(job);
+    return st;
+}
+
+static write_job *job_new(job_kind kind)
+{
+    write_job *job = calloc(1, sizeof *job);
+    if (job)
+        job->kind = kind;
+    return job;
+}
+
+/* Hands the bins of hours < before_hour to the writer. */
 static tt_status flush_bins(tt_ingest *in, int64_t before_hour, char *err, size_t errlen)
 {
     tt_agg_batch *batch;
@@ -205,20 +307,31 @@ static tt_status flush_bins(tt_ingest *in, int64_t before_hour, char *err, size_
         snprintf(err, errlen, "aggregation: %s", tt_strerror(st));
         return st;
     }
-    write_queue *q = &in->queue;
-    pthread_mutex_lock(&q->lock);
-    while (q->count == WRITE_QUEUE_DEPTH && q->error == TT_OK)
-        pthread_cond_wait(&q->changed, &q->lock);
-    st = writer_error(in, err, errlen);
-    if (st == TT_OK && batch) {
-        q->items[(q->head + q->count) % WRITE_QUEUE_DEPTH] = batch;
-        q->count++;
-        batch = NULL;
-        pthread_cond_broadcast(&q->changed);
+    if (batch == NULL)
+        return writer_error(in, err, errlen);
+    write_job *job = job_new(JOB_BINS);
+    if (job == NULL) {
+        tt_agg_batch_free(batch);
+        snprintf(err, errlen, "aggregation: %s", tt_strerror(TT_ERR_NOMEM));
+        return TT_ERR_NOMEM;
     }
-    pthread_mutex_unlock(&q->lock);
-    tt_agg_batch_free(batch);
-    return st;
+    job->bins = batch;
+    return enqueue(in, job, err, errlen);
+}
+
+/* Hands the backscatter rows counted so far to the writer (in a job of
+ * `kind`, filled in by the caller) and starts counting afresh. */
+static tt_status take_victims(tt_ingest *in, write_job *job, char *err, size_t errlen)
+{
+    tt_backscatter_agg *fresh = tt_backscatter_agg_new(TT_LIMIT_VICTIM_ROWS);
+    if (fresh == NULL) {
+        job_free(job);
+        snprintf(err, errlen, "backscatter: %s", tt_strerror(TT_ERR_NOMEM));
+        return TT_ERR_NOMEM;
+    }
+    job->victims = in->victims;
+    in->victims = fresh;
+    return enqueue(in, job, err, errlen);
 }
 
 /* Waits until the writer has written everything queued. */
@@ -226,24 +339,11 @@ static tt_status drain_writer(tt_ingest *in, char *err, size_t errlen)
 {
     write_queue *q = &in->queue;
     pthread_mutex_lock(&q->lock);
-    while (q->count > 0 || q->busy)
+    while (q->head != NULL || q->busy)
         pthread_cond_wait(&q->changed, &q->lock);
     tt_status st = writer_error(in, err, errlen);
     pthread_mutex_unlock(&q->lock);
     return st;
-}
-
-/* Writes the backscatter rows (this thread; the writer must be idle). */
-static tt_status write_victims(tt_ingest *in, char *err, size_t errlen)
-{
-    size_t n = tt_backscatter_count(in->victims);
-    for (size_t i = 0; i < n; i++) {
-        tt_status st = in->store->ops->put_victim(in->store, tt_backscatter_get(in->victims, i));
-        if (st != TT_OK)
-            return store_fail(in, st, err, errlen, "writing backscatter");
-    }
-    tt_backscatter_clear(in->victims);
-    return TT_OK;
 }
 
 /* Forgets a failed writer's state after the transaction was rolled back. */
@@ -262,32 +362,37 @@ typedef struct batch {
     uint64_t frames;
 } batch;
 
+/* Queues the commit of everything counted so far with the file's progress.
+ * With `reopen` the writer starts the next transaction and this thread goes
+ * on reading; without, this waits for the commit. */
 static tt_status commit_batch(tt_ingest *in, int64_t file_id, uint64_t frames_done, batch *b, bool done,
                               const char *damage, bool reopen, char *err, size_t errlen)
 {
     tt_status st = flush_bins(in, INT64_MAX, err, errlen);
-    if (st == TT_OK)
-        st = drain_writer(in, err, errlen);
-    if (st == TT_OK)
-        st = write_victims(in, err, errlen);
     if (st != TT_OK)
         return st;
-    tt_file_progress progress;
-    memset(&progress, 0, sizeof progress);
-    progress.frames_done = frames_done;
-    memcpy(progress.outcomes, b->outcomes, sizeof progress.outcomes);
-    progress.first_ts = b->first_ts;
-    progress.last_ts = b->last_ts;
-    progress.done = done;
-    progress.damage = damage;
-    progress.geo_source = tt_geo_source(in->opt.geo);
-    if ((st = in->store->ops->file_update(in->store, file_id, &progress)) != TT_OK ||
-        (st = in->store->ops->commit(in->store)) != TT_OK)
-        return store_fail(in, st, err, errlen, "committing");
+    write_job *job = job_new(JOB_COMMIT);
+    if (job == NULL) {
+        snprintf(err, errlen, "committing: %s", tt_strerror(TT_ERR_NOMEM));
+        return TT_ERR_NOMEM;
+    }
+    job->file_id = file_id;
+    job->reopen = reopen;
+    tt_file_progress *progress = &job->progress;
+    progress->frames_done = frames_done;
+    memcpy(progress->outcomes, b->outcomes, sizeof progress->outcomes);
+    progress->first_ts = b->first_ts;
+    progress->last_ts = b->last_ts;
+    progress->done = done;
+    progress->geo_source = tt_geo_source(in->opt.geo);
+    if (damage) {
+        job->has_damage = true;
+        snprintf(job->damage, sizeof job->damage, "%s", damage);
+    }
+    if ((st = take_victims(in, job, err, errlen)) != TT_OK)
+        return st;
     memset(b, 0, sizeof *b);
-    if (reopen && (st = in->store->ops->begin(in->store)) != TT_OK)
-        return store_fail(in, st, err, errlen, "starting a transaction");
-    return TT_OK;
+    return reopen ? TT_OK : drain_writer(in, err, errlen);
 }
 
 static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *frame, tt_packet *pkt,
@@ -304,9 +409,15 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
     if (obs.backscatter) {
         *st = tt_backscatter_add(in->victims, frame->ts_sec, sensor, pkt);
         if (*st == TT_ERR_NOMEM) {
-            /* Bound reached: write the rows out (same transaction) and count again. */
-            if ((*st = drain_writer(in, err, errlen)) != TT_OK || (*st = write_victims(in, err, errlen)) != TT_OK)
+            /* Bound reached: hand the rows to the writer (same transaction) and count again. */
+            write_job *job = job_new(JOB_VICTIMS);
+            if (job == NULL || (*st = take_victims(in, job, err, errlen)) != TT_OK) {
+                if (job == NULL) {
+                    *st = TT_ERR_NOMEM;
+                    snprintf(err, errlen, "backscatter: %s", tt_strerror(*st));
+                }
                 return outcome;
+            }
             *st = tt_backscatter_add(in->victims, frame->ts_sec, sensor, pkt);
         }
         if (*st != TT_OK) {
