@@ -36,6 +36,7 @@ typedef struct day_part {
     size_t n4, cap4;
     v6_pair *v6;
     size_t n6, cap6;
+    bool unique; /* v4 and v6 sorted and without repeats */
     tt_buf totals; /* the hours' totals blobs, each after its u32 length */
 } day_part;
 
@@ -155,6 +156,7 @@ static day_part *part_for(tt_srcidx_builder *b, int64_t day, int32_t sensor)
     p->day = day;
     p->sensor = sensor;
     p->n4 = p->n6 = 0;
+    p->unique = true;
     if (p->totals.max == 0)
         tt_buf_init(&p->totals, 0);
     tt_buf_reset(&p->totals);
@@ -174,6 +176,7 @@ static tt_status part_add(tt_srcidx_builder *b, day_part *p, uint32_t key, const
             return st;
         p->v6[p->n6++] = (v6_pair){key, *src};
     }
+    p->unique = false;
     b->pairs++;
     return TT_OK;
 }
@@ -216,12 +219,18 @@ static tt_status add_rows(tt_srcidx_builder *b, int64_t hour, int32_t sensor, co
     return st;
 }
 
-/* Each sensor-hour goes into its sensor-day and into the day of all sensors. */
+/* Each sensor-hour goes into its sensor-day. The day of all sensors gets
+ * its sets at encoding, merged from the day's sensor parts (sorted once,
+ * instead of sorting every pair a second time). */
 tt_status tt_srcidx_builder_add(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const tt_detail_row *rows,
                                 size_t n)
 {
+    if (sensor == TT_SRCIDX_ALL)
+        return TT_ERR_USAGE;
     tt_status st = add_rows(b, hour, sensor, rows, n);
-    return st == TT_OK ? add_rows(b, hour, TT_SRCIDX_ALL, rows, n) : st;
+    if (st == TT_OK && part_for(b, day_of_hour(hour), TT_SRCIDX_ALL) == NULL)
+        st = TT_ERR_NOMEM;
+    return st;
 }
 
 static tt_status add_totals(tt_srcidx_builder *b, int64_t hour, int32_t sensor, const uint8_t *totals, size_t len)
@@ -278,6 +287,107 @@ static int v6_pair_cmp(const void *a, const void *b)
     if (x->key != y->key)
         return x->key < y->key ? -1 : 1;
     return tt_addr_cmp(&x->addr, &y->addr);
+}
+
+static void unique_v6(day_part *p)
+{
+    if (p->n6 > 1)
+        qsort(p->v6, p->n6, sizeof *p->v6, v6_pair_cmp);
+    size_t k = 0;
+    for (size_t j = 0; j < p->n6; j++)
+        if (k == 0 || v6_pair_cmp(&p->v6[j], &p->v6[k - 1]) != 0)
+            p->v6[k++] = p->v6[j];
+    p->n6 = k;
+}
+
+/* Sorts a part's pairs and drops repeats. */
+static tt_status make_unique(day_part *p)
+{
+    if (p->unique)
+        return TT_OK;
+    tt_status st = tt_sort_u64(p->v4, p->n4);
+    if (st != TT_OK)
+        return st;
+    size_t k = 0;
+    for (size_t j = 0; j < p->n4; j++)
+        if (k == 0 || p->v4[j] != p->v4[k - 1])
+            p->v4[k++] = p->v4[j];
+    p->n4 = k;
+    unique_v6(p);
+    p->unique = true;
+    return TT_OK;
+}
+
+/* A min-heap of the sensor parts' next IPv4 pairs, for a k-way merge. */
+typedef struct merge_cursor {
+    const uint64_t *at, *end;
+} merge_cursor;
+
+static void heap_sift_down(merge_cursor *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && *h[l].at < *h[m].at)
+            m = l;
+        if (l + 1 < n && *h[l + 1].at < *h[m].at)
+            m = l + 1;
+        if (m == i)
+            return;
+        merge_cursor t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* The sets of the day of all sensors: the union of the day's sensor parts
+ * (each made unique first), merged in order. */
+static tt_status merge_day(tt_srcidx_builder *b, day_part *all)
+{
+    size_t k = 0, n4 = 0, n6 = 0;
+    tt_status st = TT_OK;
+    for (size_t i = 0; i < b->nparts && st == TT_OK; i++) {
+        day_part *p = &b->parts[i];
+        if (p->day != all->day || p->sensor == TT_SRCIDX_ALL)
+            continue;
+        st = make_unique(p);
+        k++;
+        n4 += p->n4;
+        n6 += p->n6;
+    }
+    merge_cursor *heap = calloc(k ? k : 1, sizeof *heap);
+    if (st != TT_OK || heap == NULL ||
+        (st = grow((void **)&all->v4, &all->cap4, n4, sizeof *all->v4)) != TT_OK ||
+        (st = grow((void **)&all->v6, &all->cap6, n6, sizeof *all->v6)) != TT_OK) {
+        free(heap);
+        return st != TT_OK ? st : TT_ERR_NOMEM;
+    }
+    size_t nheap = 0;
+    all->n6 = 0;
+    for (size_t i = 0; i < b->nparts; i++) {
+        const day_part *p = &b->parts[i];
+        if (p->day != all->day || p->sensor == TT_SRCIDX_ALL)
+            continue;
+        if (p->n4)
+            heap[nheap++] = (merge_cursor){p->v4, p->v4 + p->n4};
+        memcpy(all->v6 + all->n6, p->v6, p->n6 * sizeof *p->v6);
+        all->n6 += p->n6;
+    }
+    for (size_t i = nheap; i-- > 0;)
+        heap_sift_down(heap, nheap, i);
+    all->n4 = 0;
+    while (nheap > 0) {
+        uint64_t v = *heap[0].at++;
+        if (all->n4 == 0 || all->v4[all->n4 - 1] != v)
+            all->v4[all->n4++] = v;
+        if (heap[0].at == heap[0].end)
+            heap[0] = heap[--nheap];
+        heap_sift_down(heap, nheap, 0);
+    }
+    free(heap);
+    unique_v6(all); /* IPv6 pairs (rare) were only concatenated */
+    all->unique = true;
+    return TT_OK;
 }
 
 /* Appends entry e's IPv4 set to out (sorted, strictly increasing). */
@@ -450,21 +560,9 @@ tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t
                                    tt_buf *out)
 {
     day_part *p = &b->parts[i];
-    tt_status st = tt_sort_u64(p->v4, p->n4);
+    tt_status st = p->sensor == TT_SRCIDX_ALL ? merge_day(b, p) : make_unique(p);
     if (st != TT_OK)
         return st;
-    size_t k = 0;
-    for (size_t j = 0; j < p->n4; j++)
-        if (k == 0 || p->v4[j] != p->v4[k - 1])
-            p->v4[k++] = p->v4[j];
-    p->n4 = k;
-    if (p->n6 > 1)
-        qsort(p->v6, p->n6, sizeof *p->v6, v6_pair_cmp);
-    k = 0;
-    for (size_t j = 0; j < p->n6; j++)
-        if (k == 0 || v6_pair_cmp(&p->v6[j], &p->v6[k - 1]) != 0)
-            p->v6[k++] = p->v6[j];
-    p->n6 = k;
 
     tt_srcidx_blob old = {0};
     if (stored && (st = tt_srcidx_open(stored, stored_len, &old)) != TT_OK)

@@ -181,6 +181,75 @@ int main(void)
         tt_srcidx_builder_free(dense);
     }
 
+    /* Three sensors on one day, sharing some sources (IPv4 and IPv6): the
+     * day of all sensors holds exactly the union of their sets, whichever
+     * part is encoded first, and each sensor's own sets stay its own. */
+    {
+        tt_srcidx_builder *multi;
+        CHECK(tt_srcidx_builder_new(&multi) == TT_OK);
+        enum { PER = 3000 };
+        tt_detail_row *srows = calloc(PER, sizeof *srows);
+        pair *union_truth = calloc((size_t)PER * 3 * 4, sizeof *union_truth);
+        pair *own_truth = calloc((size_t)PER * 4, sizeof *own_truth);
+        size_t nunion = 0, nown = 0;
+        for (int32_t sensor = 1; sensor <= 3; sensor++) {
+            size_t sn = make_rows(srows, PER); /* small address pools: sensors overlap */
+            for (size_t i = 0; i < sn; i++) {
+                size_t got = truth_pairs(&srows[i], union_truth + nunion);
+                if (sensor == 2) {
+                    memcpy(own_truth + nown, union_truth + nunion, got * sizeof *own_truth);
+                    nown += got;
+                }
+                nunion += got;
+            }
+            CHECK(tt_srcidx_builder_add(multi, 30000 * 24 + sensor, sensor, srows, sn) == TT_OK);
+        }
+        CHECK(tt_srcidx_builder_add(multi, 30000 * 24, TT_SRCIDX_ALL, srows, 1) == TT_ERR_USAGE);
+        nunion = unique_pairs(union_truth, nunion);
+        nown = unique_pairs(own_truth, nown);
+        CHECK_EQ_INT(tt_srcidx_builder_days(multi), 4);
+        size_t all_at = 4, two_at = 4;
+        for (size_t i = 0; i < 4; i++) {
+            int64_t day;
+            int32_t sensor;
+            tt_srcidx_builder_day(multi, i, &day, &sensor);
+            CHECK_EQ_INT(day, 30000);
+            if (sensor == TT_SRCIDX_ALL)
+                all_at = i;
+            if (sensor == 2)
+                two_at = i;
+        }
+        CHECK(all_at < 4 && two_at < 4);
+        walk_ctx mw = {calloc(nunion + 1, sizeof(pair)), 0, nunion + 1};
+        tt_buf out;
+        tt_buf_init(&out, 0);
+        tt_srcidx_blob m;
+        CHECK(tt_srcidx_builder_encode(multi, all_at, NULL, 0, &out) == TT_OK);
+        CHECK(tt_srcidx_open(out.data, out.len, &m) == TT_OK);
+        CHECK(tt_srcidx_walk(&m, collect, &mw) == TT_OK);
+        CHECK_EQ_INT(mw.n, nunion);
+        size_t same_union = 0;
+        for (size_t i = 0; i < mw.n && i < nunion; i++)
+            same_union += pair_cmp(&mw.got[i], &union_truth[i]) == 0;
+        CHECK_EQ_INT(same_union, nunion);
+        CHECK(nunion > nown); /* the union is more than one sensor */
+        mw.n = 0;
+        CHECK(tt_srcidx_builder_encode(multi, two_at, NULL, 0, &out) == TT_OK);
+        CHECK(tt_srcidx_open(out.data, out.len, &m) == TT_OK);
+        CHECK(tt_srcidx_walk(&m, collect, &mw) == TT_OK);
+        CHECK_EQ_INT(mw.n, nown);
+        size_t same_own = 0;
+        for (size_t i = 0; i < mw.n && i < nown; i++)
+            same_own += pair_cmp(&mw.got[i], &own_truth[i]) == 0;
+        CHECK_EQ_INT(same_own, nown);
+        free(mw.got);
+        free(own_truth);
+        free(union_truth);
+        free(srows);
+        tt_buf_free(&out);
+        tt_srcidx_builder_free(multi);
+    }
+
     /* Unions: a key's count over the blob (twice: idempotent) and single adds. */
     uint32_t key = tt_srckey(TT_SRCKEY_CC, 0, tt_cc_make("CN"));
     size_t expect = 0;
