@@ -71,6 +71,12 @@ struct tt_stream {
 };
 
 
+void *tt_capture_read_buffer(size_t size)
+{
+    size_t page = 4096;
+    return aligned_alloc(page, (size + page - 1) / page * page);
+}
+
 static void stream_fail(tt_stream *s, tt_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -330,9 +336,9 @@ static tt_status stream_start(tt_stream *s, const char *name, tt_stream **out, c
 {
     tt_status status = TT_ERR_NOMEM;
     s->error = TT_OK;
-    s->in = malloc(STREAM_INPUT_BUFFER);
+    s->in = tt_capture_read_buffer(STREAM_INPUT_BUFFER);
     s->hash = XXH3_createState();
-    s->stdio_buffer = malloc(STREAM_STDIO_BUFFER);
+    s->stdio_buffer = tt_capture_read_buffer(STREAM_STDIO_BUFFER);
     if (s->in == NULL || s->hash == NULL || s->stdio_buffer == NULL) {
         tt_format_message(err, errlen, "%s: out of memory", name);
         goto fail;

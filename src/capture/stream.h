@@ -15,6 +15,13 @@
 
 #include "util/status.h"
 
+/* A buffer that read() fills with capture bytes. Page-aligned: on these
+ * AMD machines the kernel copies a page-cache page 4x slower into a
+ * destination 8 or 16 bytes off a 32-byte boundary (where malloc puts large
+ * blocks): hashing a 1.6 GB capture took 0.76 s instead of 0.24 s. Free
+ * with free(). */
+void *tt_capture_read_buffer(size_t size);
+
 typedef struct tt_stream tt_stream;
 
 typedef enum tt_stream_codec {
