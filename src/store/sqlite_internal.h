@@ -21,6 +21,7 @@ typedef struct sqlite_store {
     tt_srcidx_builder *srcidx;
     sqlite3_stmt *srcidx_get, *srcidx_put, *srcidx_all_get, *srcidx_all_put;
     tt_buf srcidx_blob, day_totals;
+    struct tt_wal_checkpointer *checkpointer; /* writable file stores: checkpoints off the commit path */
 } sqlite_store;
 
 /* Records sqlite's message for `what` and returns TT_ERR_DB. */

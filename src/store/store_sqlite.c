@@ -12,6 +12,7 @@
 
 #include "store/segment_pipe.h"
 #include "store/sqlite_internal.h"
+#include "store/wal_checkpoint.h"
 #include "store/store.h"
 #include "util/limits.h"
 
@@ -392,6 +393,7 @@ static void sqlite_close(tt_store *store)
     sqlite3_finalize(s->srcidx_put);
     sqlite3_finalize(s->srcidx_all_get);
     sqlite3_finalize(s->srcidx_all_put);
+    tt_wal_checkpointer_stop(s->checkpointer);
     sqlite3_close(s->db);
     tt_srcidx_builder_free(s->srcidx);
     tt_buf_free(&s->srcidx_blob);
@@ -447,6 +449,13 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
         goto fail;
     if ((st = migrate(s, writable)) != TT_OK)
         goto fail;
+    /* A file store being written checkpoints on a thread of its own (an
+     * in-memory or temporary database has no WAL to copy; if the thread
+     * cannot start, SQLite checkpoints in COMMIT as usual). */
+    const char *file = sqlite3_db_filename(s->db, "main");
+    if (writable && file && *file && tt_wal_checkpointer_start(file, &s->checkpointer) == TT_OK &&
+        (st = tt_sqlite_exec(s, "PRAGMA wal_autocheckpoint=0;")) != TT_OK)
+        goto fail;
     if ((st = prepare(s, "SELECT id, data FROM segments WHERE hour=?1 AND sensor=?2", &s->segment_get)))
         goto fail;
     if (writable) {
@@ -482,7 +491,9 @@ static tt_status sqlite_commit(tt_store *store)
 {
     sqlite_store *s = (sqlite_store *)store;
     tt_status st = srcidx_flush(s);
-    return st != TT_OK ? st : tt_sqlite_exec(s, "COMMIT");
+    if (st == TT_OK && (st = tt_sqlite_exec(s, "COMMIT")) == TT_OK && s->checkpointer)
+        tt_wal_checkpointer_poke(s->checkpointer);
+    return st;
 }
 static tt_status sqlite_rollback(tt_store *store)
 {
