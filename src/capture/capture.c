@@ -336,6 +336,8 @@ void tt_capture_get_stream_hash(const tt_capture *cap, uint8_t hash[16])
     tt_stream_hash(cap->stream, hash);
 }
 
+void tt_capture_stop_hashing(tt_capture *cap) { tt_stream_stop_hashing(cap->stream); }
+
 tt_status tt_capture_drain(tt_capture *cap, char *err, size_t errlen)
 {
     char detail[256];

@@ -73,6 +73,8 @@ uint64_t tt_capture_raw_bytes(const tt_capture *cap);
  * clean end of input (or tt_capture_drain) it equals
  * tt_capture_file_identity of the same bytes in a file. */
 void tt_capture_get_stream_hash(const tt_capture *cap, uint8_t hash[16]);
+/* The file's identity is known (tt_capture_file_identity): stop hashing. */
+void tt_capture_stop_hashing(tt_capture *cap);
 
 /* Reads the rest of the raw input without decoding it, only to complete the
  * stream hash and raw size: call it before taking the identity of standard

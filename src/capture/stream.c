@@ -63,6 +63,7 @@ struct tt_stream {
     uint64_t delivered; /* uncompressed bytes handed to stdio */
     uint8_t first[4];
     bool stopped; /* tt_stream_drain ran: no more output */
+    bool unhashed; /* tt_stream_stop_hashing ran */
 
     XXH3_state_t *hash;
 
@@ -122,7 +123,8 @@ static ssize_t raw_read(tt_stream *s, void *buf, size_t len)
         }
     }
     if (n > 0) {
-        (void)XXH3_128bits_update(s->hash, buf, (size_t)n);
+        if (!s->unhashed)
+            (void)XXH3_128bits_update(s->hash, buf, (size_t)n);
         s->raw_total += (uint64_t)n;
     } else {
         s->raw_eof = true;
@@ -489,6 +491,8 @@ uint64_t tt_stream_raw_offset(const tt_stream *s)
 {
     return s->raw_total;
 }
+
+void tt_stream_stop_hashing(tt_stream *s) { s->unhashed = true; }
 
 void tt_stream_hash(const tt_stream *s, uint8_t hash[16])
 {

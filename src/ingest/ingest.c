@@ -462,6 +462,8 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
     tt_capture *cap = NULL;
     if ((st = tt_capture_open(path, &cap, err, errlen)) != TT_OK)
         return st;
+    if (!from_stdin)
+        tt_capture_stop_hashing(cap); /* the identity was taken above */
     int linktype = tt_capture_linktype(cap);
     tt_progress progress;
     tt_progress_start(&progress, in->opt.progress, display, size);
