@@ -9,6 +9,7 @@
 #include "aggregate/aggregator.h"
 #include "aggregate/backscatter.h"
 #include "capture/capture.h"
+#include "capture/read_ahead.h"
 #include "classify/observe.h"
 #include "util/limits.h"
 #include "util/progress.h"
@@ -436,6 +437,12 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
     return outcome;
 }
 
+static void close_capture(tt_capture *cap, tt_read_ahead *ahead)
+{
+    tt_read_ahead_stop(ahead);
+    tt_capture_close(cap);
+}
+
 tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *result, char *err,
                          size_t errlen)
 {
@@ -465,10 +472,16 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
     if (!from_stdin)
         tt_capture_stop_hashing(cap); /* the identity was taken above */
     int linktype = tt_capture_linktype(cap);
+    tt_read_ahead *ahead = NULL;
+    if ((st = tt_read_ahead_start(cap, &ahead)) != TT_OK) {
+        snprintf(err, errlen, "%s: cannot start reading: %s", display, tt_strerror(st));
+        tt_capture_close(cap);
+        return st;
+    }
     tt_progress progress;
     tt_progress_start(&progress, in->opt.progress, display, size);
     if ((st = in->store->ops->begin(in->store)) != TT_OK) {
-        tt_capture_close(cap);
+        close_capture(cap, ahead);
         return store_fail(in, st, err, errlen, display);
     }
     if (!from_stdin && record.state == TT_FILE_NEW &&
@@ -491,7 +504,7 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
             result->kind = TT_INGEST_STOPPED;
             break;
         }
-        tt_status next = tt_capture_next(cap, &frame, damage, sizeof damage);
+        tt_status next = tt_read_ahead_next(ahead, &frame, damage, sizeof damage);
         if (next == TT_ERR_NOTFOUND)
             break;
         if (next != TT_OK) {
@@ -512,7 +525,7 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
         if (frame.ts_sec > b.last_ts)
             b.last_ts = frame.ts_sec;
         if ((frames & 0xffff) == 0) {
-            tt_progress_update(&progress, tt_capture_offset(cap), frames, "frames");
+            tt_progress_update(&progress, tt_read_ahead_offset(ahead), frames, "frames");
             /* Hours more than one behind the newest are complete: write them
              * out to keep memory small; one hour of slack absorbs disorder. */
             int64_t newest = tt_agg_max_hour(in->agg);
@@ -530,6 +543,8 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
     if (from_stdin) {
         /* Identity is known only now: a duplicate rolls everything back.
          * Input left after damage or a stop still belongs to the identity. */
+        tt_read_ahead_stop(ahead); /* the rest of the input is only hashed */
+        ahead = NULL;
         if (result->kind != TT_INGEST_DONE && (st = tt_capture_drain(cap, err, errlen)) != TT_OK)
             goto fail;
         /* The writer must be idle before this thread touches the store. */
@@ -540,7 +555,7 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
         tt_capture_get_stream_hash(cap, hash);
         if ((st = in->store->ops->file_lookup(in->store, hash, size, NULL, &record)) == TT_OK) {
             in->store->ops->rollback(in->store);
-            tt_capture_close(cap);
+            close_capture(cap, ahead);
             memset(result->outcomes, 0, sizeof result->outcomes);
             result->kind = TT_INGEST_DUPLICATE;
             return TT_OK;
@@ -560,7 +575,7 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
         goto fail;
     result->frames = frames;
     result->seconds = tt_progress_now() - started;
-    tt_capture_close(cap);
+    close_capture(cap, ahead);
     return TT_OK;
 fail:
     tt_progress_finish(&progress);
@@ -570,7 +585,7 @@ fail:
     }
     in->store->ops->rollback(in->store);
     reset_writer(in);
-    tt_capture_close(cap);
+    close_capture(cap, ahead);
     /* Bins still in memory belong to the rolled-back batch. */
     tt_agg_free(in->agg);
     in->agg = tt_agg_new(in->opt.max_entries);
