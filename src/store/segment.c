@@ -548,37 +548,76 @@ static uint64_t total_key(const tt_detail_row *row, tt_totals_list list)
     }
 }
 
-/* Sums rows by the list's key; out sorted by key. */
-static tt_status sum_by(const tt_detail_row *rows, size_t n, tt_totals_list list, tt_total **out, size_t *nout)
+/* Open-addressing table of totals by key; used[] marks taken slots. */
+typedef struct total_table {
+    tt_total *slots;
+    bool *used;
+    size_t nslots, n;
+} total_table;
+
+static tt_status table_alloc(total_table *t, size_t nslots)
 {
-    size_t slots = 64;
-    while (slots < n * 2)
-        slots *= 2;
-    tt_total *table = calloc(slots, sizeof *table);
-    bool *used = calloc(slots, sizeof *used);
-    if (table == NULL || used == NULL) {
-        free(table);
-        free(used);
+    t->slots = calloc(nslots, sizeof *t->slots);
+    t->used = calloc(nslots, sizeof *t->used);
+    t->nslots = nslots;
+    t->n = 0;
+    if (t->slots == NULL || t->used == NULL) {
+        free(t->slots);
+        free(t->used);
         return TT_ERR_NOMEM;
     }
+    return TT_OK;
+}
+
+static tt_total *table_slot(total_table *t, uint64_t key)
+{
+    size_t s = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (t->nslots - 1);
+    while (t->used[s] && t->slots[s].key != key)
+        s = (s + 1) & (t->nslots - 1);
+    if (!t->used[s]) {
+        t->used[s] = true;
+        t->slots[s].key = key;
+        t->n++;
+    }
+    return &t->slots[s];
+}
+
+/* Sums rows by the list's key; out sorted by key. The table starts small
+ * and doubles: a sensor-hour's 100,000 rows have a few thousand ports and
+ * a few hundred countries, and zeroing a table sized for the rows cost
+ * more than the sums. */
+static tt_status sum_by(const tt_detail_row *rows, size_t n, tt_totals_list list, tt_total **out, size_t *nout)
+{
+    total_table t;
+    if (table_alloc(&t, 256) != TT_OK)
+        return TT_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        uint64_t key = total_key(&rows[i], list);
-        size_t s = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (slots - 1);
-        while (used[s] && table[s].key != key)
-            s = (s + 1) & (slots - 1);
-        used[s] = true;
-        table[s].key = key;
-        table[s].packets += rows[i].packets;
-        table[s].bytes += rows[i].bytes;
+        if (t.n * 2 >= t.nslots) {
+            total_table bigger;
+            if (table_alloc(&bigger, t.nslots * 2) != TT_OK) {
+                free(t.slots);
+                free(t.used);
+                return TT_ERR_NOMEM;
+            }
+            for (size_t s = 0; s < t.nslots; s++)
+                if (t.used[s])
+                    *table_slot(&bigger, t.slots[s].key) = t.slots[s];
+            free(t.slots);
+            free(t.used);
+            t = bigger;
+        }
+        tt_total *total = table_slot(&t, total_key(&rows[i], list));
+        total->packets += rows[i].packets;
+        total->bytes += rows[i].bytes;
     }
     size_t k = 0;
-    for (size_t s = 0; s < slots; s++)
-        if (used[s])
-            table[k++] = table[s];
-    free(used);
+    for (size_t s = 0; s < t.nslots; s++)
+        if (t.used[s])
+            t.slots[k++] = t.slots[s];
+    free(t.used);
     if (k > 1)
-        qsort(table, k, sizeof *table, total_cmp);
-    *out = table;
+        qsort(t.slots, k, sizeof *t.slots, total_cmp);
+    *out = t.slots;
     *nout = k;
     return TT_OK;
 }
