@@ -1,4 +1,4 @@
-/* Radix sorts against qsort, on sizes around the insertion-sort cut-off. */
+/* Radix sorts against qsort, on sizes around the insertion-sort and digit-width cut-offs. */
 #include "check.h"
 
 #include "util/sort.h"
@@ -24,7 +24,7 @@ static int u32_cmp(const void *a, const void *b)
 
 int main(void)
 {
-    static const size_t sizes[] = {0, 1, 2, 64, 65, 1000, 200000};
+    static const size_t sizes[] = {0, 1, 2, 64, 65, 1000, 65535, 65536, 200000};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         size_t n = sizes[s];
         uint64_t *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
