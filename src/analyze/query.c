@@ -1,6 +1,7 @@
 /* Rankings, series, per-address history and ingest statistics. */
 #include "analyze/query.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -551,26 +552,81 @@ static bool device_shares(const uint64_t by_os[TT_OS_COUNT], char *out, size_t l
     return true;
 }
 
+/* The previous period's ranking, on a thread and a store connection of its
+ * own while this thread ranks the period and counts its sources. */
+typedef struct previous_rank {
+    tt_query q; /* the caller's, with its own store connection */
+    tt_period period;
+    unsigned group;
+    rank_entry *ranked;
+    size_t n;
+    uint64_t total;
+    tt_status st;
+    pthread_t thread;
+    bool started;
+} previous_rank;
+
+static void *previous_rank_main(void *arg)
+{
+    previous_rank *p = arg;
+    p->st = rank_period(&p->q, &p->period, p->group, &p->ranked, &p->n, &p->total);
+    return NULL;
+}
+
+/* Starts the ranking of the previous period; if there is no second
+ * connection or thread to be had, it runs at once on this thread. */
+static void previous_rank_start(tt_query *q, const tt_period *period, unsigned group, previous_rank *p)
+{
+    memset(p, 0, sizeof *p);
+    p->q = *q;
+    p->period = *period;
+    p->group = group;
+    tt_store *reader = NULL;
+    if (q->store->ops->open_reader && q->store->ops->open_reader(q->store, &reader) == TT_OK) {
+        p->q.store = reader;
+        if (pthread_create(&p->thread, NULL, previous_rank_main, p) == 0) {
+            p->started = true;
+            return;
+        }
+        tt_store_close(reader);
+        p->q.store = q->store;
+    }
+    previous_rank_main(p);
+}
+
+/* Waits for the ranking (its failure in err, from the connection it used)
+ * and closes its connection. Safe to call again. */
+static tt_status previous_rank_finish(previous_rank *p, char *err, size_t errlen)
+{
+    if (p->started)
+        pthread_join(p->thread, NULL);
+    if (p->st != TT_OK && err != NULL)
+        store_error(&p->q, p->st, err, errlen);
+    if (p->started)
+        tt_store_close(p->q.store);
+    p->started = false;
+    return p->st;
+}
+
 static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *err, size_t errlen)
 {
     rank_entry *ranked = NULL, *prev = NULL;
     size_t n = 0, nprev = 0;
-    uint64_t total = 0, prev_total = 0;
+    uint64_t total = 0;
     uint64_t *sources = NULL;
     uint64_t (*devices)[TT_OS_COUNT] = NULL;
     tt_period previous;
     tt_status st = tt_period_previous(&q->period, &previous, err, errlen);
     if (st != TT_OK)
         return st;
-    if ((st = rank_period(q, &q->period, group, &ranked, &n, &total)) != TT_OK ||
-        (st = rank_period(q, &previous, group, &prev, &nprev, &prev_total)) != TT_OK) {
+    previous_rank earlier;
+    previous_rank_start(q, &previous, group, &earlier);
+    if ((st = rank_period(q, &q->period, group, &ranked, &n, &total)) != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;
     }
-    if (group == TT_GROUP_PORT && q->category) {
+    if (group == TT_GROUP_PORT && q->category)
         n = keep_category(q, ranked, n);
-        nprev = keep_category(q, prev, nprev);
-    }
     if (n > q->limit)
         n = q->limit;
     sources = calloc(n ? n : 1, sizeof *sources);
@@ -583,6 +639,13 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
         store_error(q, st, err, errlen);
         goto cleanup;
     }
+    if ((st = previous_rank_finish(&earlier, err, errlen)) != TT_OK)
+        goto cleanup;
+    prev = earlier.ranked;
+    nprev = earlier.n;
+    earlier.ranked = NULL;
+    if (group == TT_GROUP_PORT && q->category)
+        nprev = keep_category(q, prev, nprev);
     for (size_t i = 0; i < n; i++) {
         tt_cell *row = tt_table_add_row(out);
         if (row == NULL) {
@@ -660,6 +723,8 @@ static tt_status top_ranking(tt_query *q, unsigned group, tt_table *out, char *e
         }
     }
 cleanup:
+    (void)previous_rank_finish(&earlier, NULL, 0); /* after a failure here: only wait */
+    free(earlier.ranked);
     free(devices);
     free(ranked);
     free(prev);

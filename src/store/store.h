@@ -154,6 +154,10 @@ typedef struct tt_store_ops {
     tt_status (*open)(const char *location, bool writable, tt_store **out, char *err, size_t errlen);
     void (*close)(tt_store *store);
     const char *(*last_error)(tt_store *store);
+    /* Another read-only connection to the same store, for a second thread
+     * (a connection serves one thread at a time). TT_ERR_UNSUPPORTED when
+     * there is none to have (an in-memory store). */
+    tt_status (*open_reader)(tt_store *store, tt_store **out);
     /* Writing */
     tt_status (*begin)(tt_store *store);
     tt_status (*commit)(tt_store *store);

@@ -378,6 +378,18 @@ static tt_status migrate(sqlite_store *s, bool writable)
     return st;
 }
 
+static tt_status sqlite_open(const char *location, bool writable, tt_store **out, char *err, size_t errlen);
+
+static tt_status sqlite_open_reader(tt_store *store, tt_store **out)
+{
+    sqlite_store *s = (sqlite_store *)store;
+    const char *file = sqlite3_db_filename(s->db, "main");
+    if (file == NULL || *file == '\0')
+        return TT_ERR_UNSUPPORTED;
+    char err[256];
+    return sqlite_open(file, false, out, err, sizeof err);
+}
+
 static void sqlite_close(tt_store *store)
 {
     sqlite_store *s = (sqlite_store *)store;
@@ -1269,6 +1281,7 @@ const tt_store_ops tt_store_sqlite_ops = {
     .help = "embedded SQLite file (default): rollup table + compressed per-source segments",
     .open = sqlite_open,
     .close = sqlite_close,
+    .open_reader = sqlite_open_reader,
     .last_error = sqlite_last_error,
     .begin = sqlite_begin,
     .commit = sqlite_commit,
