@@ -723,18 +723,37 @@ void tt_source_union_free(tt_source_union *u)
     memset(u, 0, sizeof *u);
 }
 
-/* Sorts and deduplicates v4. */
+/* Sorts and deduplicates v4: the part added since the last compaction is
+ * sorted on its own, then merged with the sorted part. */
 static tt_status union_compact(tt_source_union *u)
 {
     if (u->sorted == u->n)
         return TT_OK;
-    tt_status st = tt_sort_u32(u->v4, u->n);
+    uint32_t *tail = u->v4 + u->sorted;
+    size_t ntail = u->n - u->sorted;
+    tt_status st = tt_sort_u32(tail, ntail);
     if (st != TT_OK)
         return st;
-    size_t k = 0;
-    for (size_t i = 0; i < u->n; i++)
-        if (k == 0 || u->v4[i] != u->v4[k - 1])
-            u->v4[k++] = u->v4[i];
+    if (u->sorted == 0) {
+        size_t k = 0;
+        for (size_t i = 0; i < ntail; i++)
+            if (k == 0 || tail[i] != tail[k - 1])
+                tail[k++] = tail[i];
+        u->n = u->sorted = k;
+        return TT_OK;
+    }
+    uint32_t *merged = malloc(u->cap * sizeof *merged);
+    if (merged == NULL)
+        return TT_ERR_NOMEM;
+    const uint32_t *a = u->v4, *b = tail;
+    size_t na = u->sorted, i = 0, j = 0, k = 0;
+    while (i < na || j < ntail) {
+        uint32_t v = j >= ntail || (i < na && a[i] <= b[j]) ? a[i++] : b[j++];
+        if (k == 0 || merged[k - 1] != v)
+            merged[k++] = v;
+    }
+    free(u->v4);
+    u->v4 = merged;
     u->n = u->sorted = k;
     return TT_OK;
 }
