@@ -1313,10 +1313,12 @@ tt_status tt_query_stats(tt_query *q, tt_format format, FILE *out, char *err, si
             last_hour = first_hour - 1;
         }
     }
-    tt_rollup_filter all = {.hour_from = INT64_MIN / 8, .hour_to = INT64_MAX / 8};
+    /* Per sensor from the country totals (short lists, one a sensor-day),
+     * not from the rollup's every row. */
+    tt_rollup_filter all = {.hour_from = first_hour, .hour_to = last_hour + 1};
     sensor_totals_ctx sctx = {&per_sensor};
-    if (st == TT_OK)
-        st = q->store->ops->scan_rollup(q->store, &all, TT_GROUP_SENSOR, sensor_total, &sctx);
+    if (st == TT_OK && first_hour <= last_hour)
+        st = tt_query_scan_totals(q, &all, true, TT_GROUP_CC, sensor_total, &sctx);
     if (st != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;
