@@ -370,8 +370,10 @@ static tt_status merge_day(tt_srcidx_builder *b, day_part *all)
             continue;
         if (p->n4)
             heap[nheap++] = (merge_cursor){p->v4, p->v4 + p->n4};
-        memcpy(all->v6 + all->n6, p->v6, p->n6 * sizeof *p->v6);
-        all->n6 += p->n6;
+        if (p->n6) {
+            memcpy(all->v6 + all->n6, p->v6, p->n6 * sizeof *p->v6);
+            all->n6 += p->n6;
+        }
     }
     for (size_t i = nheap; i-- > 0;)
         heap_sift_down(heap, nheap, i);
