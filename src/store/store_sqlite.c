@@ -495,9 +495,16 @@ fail:
     return st;
 }
 
+/* WAL pages (4 KB) past which a new transaction waits for the background
+ * checkpoint, so the WAL starts over: 64 MB. */
+#define WAL_RESTART_FRAMES 16384
+
 static tt_status sqlite_begin(tt_store *store)
 {
-    return tt_sqlite_exec((sqlite_store *)store, "BEGIN IMMEDIATE");
+    sqlite_store *s = (sqlite_store *)store;
+    if (s->checkpointer)
+        tt_wal_checkpointer_bound(s->checkpointer, WAL_RESTART_FRAMES);
+    return tt_sqlite_exec(s, "BEGIN IMMEDIATE");
 }
 static tt_status sqlite_commit(tt_store *store)
 {

@@ -10,8 +10,9 @@ struct tt_wal_checkpointer {
     sqlite3 *db;
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t poked;
-    bool pending, quit;
+    pthread_cond_t poked; /* signalled both ways: a poke, a checkpoint done */
+    bool pending, busy, quit;
+    int log_frames; /* frames in the WAL at the last checkpoint */
 };
 
 static void *checkpointer_main(void *arg)
@@ -24,11 +25,17 @@ static void *checkpointer_main(void *arg)
         if (!c->pending)
             break;
         c->pending = false;
+        c->busy = true;
         pthread_mutex_unlock(&c->lock);
         /* SQLITE_BUSY (another checkpoint or a reader in the way) is not an
          * error: the pages stay in the WAL until the next poke. */
-        (void)sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        int log = 0, copied = 0;
+        if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) != SQLITE_OK)
+            log = 0;
         pthread_mutex_lock(&c->lock);
+        c->busy = false;
+        c->log_frames = log;
+        pthread_cond_broadcast(&c->poked);
     }
     pthread_mutex_unlock(&c->lock);
     return NULL;
@@ -68,7 +75,16 @@ void tt_wal_checkpointer_poke(tt_wal_checkpointer *c)
 {
     pthread_mutex_lock(&c->lock);
     c->pending = true;
-    pthread_cond_signal(&c->poked);
+    pthread_cond_broadcast(&c->poked);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void tt_wal_checkpointer_bound(tt_wal_checkpointer *c, int max_frames)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->log_frames >= max_frames)
+        while ((c->pending || c->busy) && !c->quit)
+            pthread_cond_wait(&c->poked, &c->lock);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -78,7 +94,7 @@ void tt_wal_checkpointer_stop(tt_wal_checkpointer *c)
         return;
     pthread_mutex_lock(&c->lock);
     c->quit = true;
-    pthread_cond_signal(&c->poked);
+    pthread_cond_broadcast(&c->poked);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
     pthread_cond_destroy(&c->poked);

@@ -45,6 +45,37 @@ int main(void)
     CHECK_EQ_INT(sqlite3_column_int64(count, 1), 4000 * 1024);
     sqlite3_finalize(count);
     CHECK(sqlite3_close(db) == SQLITE_OK);
+    /* A writer that begins right after poking keeps appending to the WAL
+     * (SQLite restarts it only in a transaction begun after a complete
+     * checkpoint): with the bound before each BEGIN, it stays near the
+     * bound (~200 pages here) instead of growing by every transaction. */
+    {
+        char grow_path[300], wal_path[320];
+        snprintf(grow_path, sizeof grow_path, "%s/grow.db", dir);
+        snprintf(wal_path, sizeof wal_path, "%s-wal", grow_path);
+        sqlite3 *w;
+        CHECK(sqlite3_open(grow_path, &w) == SQLITE_OK);
+        CHECK(sqlite3_exec(w, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; "
+                              "CREATE TABLE t(id INTEGER PRIMARY KEY, payload BLOB);", NULL, NULL, NULL) == SQLITE_OK);
+        tt_wal_checkpointer *g;
+        CHECK(tt_wal_checkpointer_start(grow_path, &g) == TT_OK);
+        long long largest = 0;
+        for (int tx = 0; tx < 60; tx++) {
+            tt_wal_checkpointer_bound(g, 200);
+            CHECK(sqlite3_exec(w, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+                                  "INSERT INTO t(payload) SELECT randomblob(1024) FROM n; COMMIT;",
+                               NULL, NULL, NULL) == SQLITE_OK);
+            tt_wal_checkpointer_poke(g);
+            if (file_size(wal_path) > largest)
+                largest = file_size(wal_path);
+        }
+        tt_wal_checkpointer_stop(g);
+        CHECK(largest < 3 * 1024 * 1024); /* 60 transactions of ~105 pages: ~6 MB unbounded */
+        CHECK(sqlite3_close(w) == SQLITE_OK);
+        unlink(grow_path);
+        unlink(wal_path);
+    }
+
     /* A store that cannot be opened is refused (the writer then checkpoints itself). */
     char missing[300];
     snprintf(missing, sizeof missing, "%s/missing/store.db", dir);
