@@ -168,6 +168,16 @@ static tt_status count_packet(tt_agg *agg, const pending *p, bool bounded)
     }
     if (bounded && agg->entries >= agg->max_entries)
         return TT_ERR_NOMEM;
+    /* Everything that can fail comes before the row is added, so a failed
+     * packet changes nothing (it is counted again later, once). */
+    if ((b->nrows + 1) * 2 > b->nslots) {
+        tt_status st = bin_rehash(b, b->nslots * 2);
+        if (st != TT_OK)
+            return st;
+        mask = b->nslots - 1;
+        for (s = (size_t)p->hash & mask; b->slots[s] != 0;)
+            s = (s + 1) & mask;
+    }
     if (b->nrows == b->rows_cap) {
         size_t cap = b->rows_cap ? b->rows_cap * 2 : 512;
         tt_detail_row *grown = realloc(b->rows, cap * sizeof *grown);
@@ -188,8 +198,6 @@ static tt_status count_packet(tt_agg *agg, const pending *p, bool bounded)
     row->first = row->last = ts;
     b->slots[s] = tag | (uint64_t)(++b->nrows);
     agg->entries++;
-    if (b->nrows * 2 > b->nslots)
-        return bin_rehash(b, b->nslots * 2);
     return TT_OK;
 }
 
@@ -241,18 +249,20 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
                  .kind = kind,
                  .os = os,
                  .ttl = ttl};
-    if (hour > agg->max_hour)
-        agg->max_hour = hour;
     tt_status st;
     if (agg->entries + agg->ring_count + AGG_AHEAD >= agg->max_entries) {
         /* Near the bound: count the ring, then this packet at once, so the
          * bound is exact and a refused packet leaves nothing behind. */
-        if ((st = count_pending(agg)) != TT_OK)
+        if ((st = count_pending(agg)) != TT_OK || (st = count_packet(agg, &p, true)) != TT_OK)
             return st;
-        return count_packet(agg, &p, true);
+        if (hour > agg->max_hour)
+            agg->max_hour = hour;
+        return TT_OK;
     }
     if (agg->ring_count == AGG_AHEAD && (st = count_oldest(agg)) != TT_OK)
         return st;
+    if (hour > agg->max_hour)
+        agg->max_hour = hour;
     __builtin_prefetch(&b->slots[(size_t)p.hash & (b->nslots - 1)], 1);
     agg->ring[(agg->ring_head + agg->ring_count) % AGG_AHEAD] = p;
     agg->ring_count++;

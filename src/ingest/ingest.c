@@ -309,7 +309,7 @@ static tt_status flush_bins(tt_ingest *in, int64_t before_hour, char *err, size_
         return st;
     }
     if (batch == NULL)
-        return writer_error(in, err, errlen);
+        return TT_OK; /* a writer failure is reported by the next enqueue or drain, under the lock */
     write_job *job = job_new(JOB_BINS);
     if (job == NULL) {
         tt_agg_batch_free(batch);
