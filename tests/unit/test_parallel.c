@@ -7,6 +7,7 @@
 
 typedef struct loop_ctx {
     atomic_int calls[1000];
+    atomic_ullong work;
     size_t fail_at; /* item that fails, or SIZE_MAX */
 } loop_ctx;
 
@@ -14,9 +15,10 @@ static tt_status visit(void *ctx, size_t i)
 {
     loop_ctx *c = ctx;
     atomic_fetch_add(&c->calls[i], 1);
-    volatile uint64_t spin = 0; /* some work, so both threads take items */
+    uint64_t spin = 0; /* some work, so both threads take items */
     for (int k = 0; k < 2000; k++)
-        spin += (uint64_t)k * i;
+        spin = spin * 31 + (uint64_t)k * i;
+    atomic_fetch_add(&c->work, spin);
     return i == c->fail_at ? TT_ERR_FORMAT : TT_OK;
 }
 
