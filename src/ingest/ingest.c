@@ -437,6 +437,12 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
     return outcome;
 }
 
+/* Disorder a capture may have at an hour's end without an hour being
+ * written twice (merged captures, clocks of several interfaces). */
+#define FLUSH_SLACK_SECONDS 600
+
+static int64_t floor_hour(int64_t ts) { return ts >= 0 ? ts / 3600 : -((-ts + 3599) / 3600); }
+
 static void close_capture(tt_capture *cap, tt_read_ahead *ahead)
 {
     tt_read_ahead_stop(ahead);
@@ -497,7 +503,8 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
     tt_packet pkt;
     tt_frame frame;
     uint64_t frames = 0;
-    int64_t flushed_upto = INT64_MIN; /* max hour at the last flush of closed bins */
+    int64_t flushed_before = INT64_MIN; /* bins of earlier hours were handed to the writer */
+    int64_t newest_ts = INT64_MIN;      /* latest time of a counted packet */
     char damage[512] = "";
     for (;;) {
         if (in->opt.stop && *in->opt.stop) {
@@ -519,6 +526,8 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
             goto fail;
         b.outcomes[outcome]++;
         result->outcomes[outcome]++;
+        if (tt_outcome_counts(outcome) && frame.ts_sec > newest_ts)
+            newest_ts = frame.ts_sec;
         b.frames++;
         if (b.first_ts == 0 || frame.ts_sec < b.first_ts)
             b.first_ts = frame.ts_sec;
@@ -526,13 +535,15 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
             b.last_ts = frame.ts_sec;
         if ((frames & 0xffff) == 0) {
             tt_progress_update(&progress, tt_read_ahead_offset(ahead), frames, "frames");
-            /* Hours more than one behind the newest are complete: write them
-             * out to keep memory small; one hour of slack absorbs disorder. */
-            int64_t newest = tt_agg_max_hour(in->agg);
-            if (newest != INT64_MIN && newest > flushed_upto) {
-                if ((st = flush_bins(in, newest - 1, err, errlen)) != TT_OK)
+            /* An hour that ended FLUSH_SLACK_SECONDS before the newest packet
+             * is complete: its bins go to the writer (memory stays small, and
+             * the writer starts early). A packet later than that for a
+             * written hour is merged into it by the store, exactly. */
+            int64_t complete = newest_ts == INT64_MIN ? INT64_MIN : floor_hour(newest_ts - FLUSH_SLACK_SECONDS);
+            if (complete > flushed_before) {
+                if ((st = flush_bins(in, complete, err, errlen)) != TT_OK)
                     goto fail;
-                flushed_upto = newest;
+                flushed_before = complete;
             }
         }
         if (!from_stdin && b.frames >= in->opt.batch_frames &&
