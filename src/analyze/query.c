@@ -896,6 +896,27 @@ static tt_status series_row(void *ctx, const tt_rollup_row *row)
     return TT_OK;
 }
 
+/* A per-key total (day or edge hour) that passes the series' filter. */
+static tt_status series_total(void *ctx, const tt_rollup_row *row)
+{
+    series_ctx *c = ctx;
+    if (!tt_filter_row(c->filter, row->service, row->kind, row->src_flags, row->cc, 0, false))
+        return TT_OK;
+    return series_row(ctx, row);
+}
+
+/* Whether a daily series can be summed from the stored per-key totals (a
+ * day's total lands on its first hour): days must be UTC days, and the
+ * filter one the port or country lists answer. */
+static bool series_from_totals(const tt_query *q, bool by_hour, unsigned *group)
+{
+    const tt_rollup_filter *f = &q->filter;
+    if (by_hour || q->period.hour_from % 24 != 0 || f->has_asn || (f->has_port && f->cc))
+        return false;
+    *group = f->cc ? TT_GROUP_CC : TT_GROUP_PORT;
+    return !(f->cc && (f->has_kind || f->exclude_kinds));
+}
+
 /* Capture uptime of live sensors per hour (analyze/health.h has the per-sensor view). */
 typedef struct uptime_ctx {
     tt_counter_map *by_hour; /* packets = seconds covered, summed over sensors */
@@ -952,9 +973,13 @@ tt_status tt_query_series(tt_query *q, bool by_hour, tt_table *out, char *err, s
     if (q->no_data)
         goto cleanup;
     series_ctx ctx = {&q->filter, &by_hour_map};
-    st = q->filter.has_asn
-                       ? q->store->ops->scan_segments(q->store, &q->filter, NULL, false, series_detail, &ctx)
-                       : q->store->ops->scan_rollup(q->store, &q->filter, TT_GROUP_HOUR, series_row, &ctx);
+    unsigned totals_group;
+    if (series_from_totals(q, by_hour, &totals_group))
+        st = tt_query_scan_totals(q, &q->filter, false, totals_group, series_total, &ctx);
+    else if (q->filter.has_asn)
+        st = q->store->ops->scan_segments(q->store, &q->filter, NULL, false, series_detail, &ctx);
+    else
+        st = q->store->ops->scan_rollup(q->store, &q->filter, TT_GROUP_HOUR, series_row, &ctx);
     if (st != TT_OK) {
         store_error(q, st, err, errlen);
         goto cleanup;

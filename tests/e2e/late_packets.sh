@@ -45,6 +45,7 @@ answers() { # DB OUT
     "$teiten" top ports --db "$db" --from 2016-03-01 --to 2016-03-01 --limit 50 --format csv
     "$teiten" top countries --db "$db" --from 2016-03-01 --to 2016-03-01 --limit 50 --format csv
     "$teiten" top ports --db "$db" --from 2016-03-01 --to 2016-03-01 --tz Asia/Tokyo --format csv
+    "$teiten" series --db "$db" --port 23/tcp --from 2016-02-29 --to 2016-03-02 --format csv
     "$teiten" series --db "$db" --port 23/tcp --by hour --from 2016-03-01 --to 2016-03-01 --format csv
     "$teiten" series --db "$db" --country CN --by hour --from 2016-03-01 --to 2016-03-01 --format csv
     "$teiten" top sources --db "$db" --port 23/tcp --from 2016-03-01 --to 2016-03-01 --limit 30 --format csv
