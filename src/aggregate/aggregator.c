@@ -35,7 +35,7 @@ struct tt_agg {
     size_t nbins, bins_cap;
     size_t last_bin; /* consecutive packets mostly share a bin */
     size_t entries, max_entries;
-    int64_t max_hour;
+    int64_t newest;
     pending ring[AGG_AHEAD];
     size_t ring_head, ring_count;
 };
@@ -46,7 +46,7 @@ tt_agg *tt_agg_new(size_t max_entries)
     if (agg == NULL)
         return NULL;
     agg->max_entries = max_entries;
-    agg->max_hour = INT64_MIN;
+    agg->newest = INT64_MIN;
     return agg;
 }
 
@@ -67,7 +67,7 @@ void tt_agg_free(tt_agg *agg)
 }
 
 size_t tt_agg_entries(const tt_agg *agg) { return agg->entries + agg->ring_count; }
-int64_t tt_agg_max_hour(const tt_agg *agg) { return agg->max_hour; }
+int64_t tt_agg_newest(const tt_agg *agg) { return agg->newest; }
 
 static inline uint64_t key_hash(const tt_addr *src, uint32_t key)
 {
@@ -134,11 +134,7 @@ static bin *find_bin(tt_agg *agg, int64_t hour, int32_t sensor)
 
 static inline uint32_t entry_key(tt_service service, uint8_t kind) { return service << 4 | (kind & 0xf); }
 
-static inline int64_t hour_of(int64_t ts_sec)
-{
-    /* Floor division: pre-1970 timestamps land in negative hours, not hour 0. */
-    return ts_sec >= 0 ? ts_sec / 3600 : -((-ts_sec + 3599) / 3600);
-}
+int64_t tt_agg_hour_of(int64_t ts_sec) { return ts_sec >= 0 ? ts_sec / 3600 : -((-ts_sec + 3599) / 3600); }
 
 /* Counts packet p into its bin. With `bounded`, a packet that needs a new
  * row when the entry bound is reached changes nothing and gets TT_ERR_NOMEM. */
@@ -236,8 +232,7 @@ static tt_status count_pending(tt_agg *agg)
 tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr *src,
                      tt_service service, uint8_t kind, uint8_t os, uint8_t ttl, uint32_t bytes)
 {
-    int64_t hour = hour_of(ts_sec);
-    bin *b = find_bin(agg, hour, sensor);
+    bin *b = find_bin(agg, tt_agg_hour_of(ts_sec), sensor);
     if (b == NULL)
         return TT_ERR_NOMEM;
     pending p = {.ts_sec = ts_sec,
@@ -255,14 +250,14 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
          * bound is exact and a refused packet leaves nothing behind. */
         if ((st = count_pending(agg)) != TT_OK || (st = count_packet(agg, &p, true)) != TT_OK)
             return st;
-        if (hour > agg->max_hour)
-            agg->max_hour = hour;
+        if (ts_sec > agg->newest)
+            agg->newest = ts_sec;
         return TT_OK;
     }
     if (agg->ring_count == AGG_AHEAD && (st = count_oldest(agg)) != TT_OK)
         return st;
-    if (hour > agg->max_hour)
-        agg->max_hour = hour;
+    if (ts_sec > agg->newest)
+        agg->newest = ts_sec;
     __builtin_prefetch(&b->slots[(size_t)p.hash & (b->nslots - 1)], 1);
     agg->ring[(agg->ring_head + agg->ring_count) % AGG_AHEAD] = p;
     agg->ring_count++;
@@ -404,7 +399,7 @@ tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out)
     agg->nbins = kept;
     agg->last_bin = agg->nbins;
     if (agg->nbins == 0)
-        agg->max_hour = INT64_MIN;
+        agg->newest = INT64_MIN;
     qsort(batch->bins, batch->nbins, sizeof *batch->bins, bin_order);
     *out = batch;
     return TT_OK;

@@ -25,8 +25,12 @@ TT_MUST_CHECK tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, 
                                    tt_service service, uint8_t kind, uint8_t os, uint8_t ttl, uint32_t bytes);
 
 size_t tt_agg_entries(const tt_agg *agg);
-/* Largest hour any packet fell into, or INT64_MIN when empty. */
-int64_t tt_agg_max_hour(const tt_agg *agg);
+/* Latest time of a packet counted since the aggregator was last empty, or
+ * INT64_MIN. */
+int64_t tt_agg_newest(const tt_agg *agg);
+/* The UTC hour, i.e. the bin, of a time (floor division: pre-1970 times
+ * land in negative hours, not hour 0). */
+int64_t tt_agg_hour_of(int64_t ts_sec);
 
 /* Receives one flushed bin; rows are sorted by (src, service, kind), their
  * cc, asn and src_flags are 0 (the callback fills them in) and they stay

@@ -17,8 +17,8 @@
 /* Everything that writes to the store runs in a second thread, in order, as
  * jobs: bins (sort, country lookup, encoding, SQLite), backscatter rows and
  * commits with the file's progress. The reading thread hands a commit over
- * and goes on reading the next batch, waiting only when two bin batches are
- * already queued (memory stays bounded). It touches the store itself only
+ * and goes on reading the next batch, waiting only when the queued bins
+ * hold as many entries as the aggregator's own bound (memory stays bounded). It touches the store itself only
  * when the writer is idle: before the first job of a file and after the
  * last has been drained. After a failure the writer drops every job until
  * the reading thread rolls back. */
@@ -320,11 +320,12 @@ static tt_status flush_bins(tt_ingest *in, int64_t before_hour, char *err, size_
     return enqueue(in, job, err, errlen);
 }
 
-/* Hands the backscatter rows counted so far to the writer (in a job of
- * `kind`, filled in by the caller) and starts counting afresh. */
+/* Hands the backscatter rows counted so far to the writer in `job` (a
+ * JOB_VICTIMS or JOB_COMMIT the caller filled in; NULL when job_new failed)
+ * and starts counting afresh. */
 static tt_status take_victims(tt_ingest *in, write_job *job, char *err, size_t errlen)
 {
-    tt_backscatter_agg *fresh = tt_backscatter_agg_new(TT_LIMIT_VICTIM_ROWS);
+    tt_backscatter_agg *fresh = job ? tt_backscatter_agg_new(TT_LIMIT_VICTIM_ROWS) : NULL;
     if (fresh == NULL) {
         job_free(job);
         snprintf(err, errlen, "backscatter: %s", tt_strerror(TT_ERR_NOMEM));
@@ -411,14 +412,8 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
         *st = tt_backscatter_add(in->victims, frame->ts_sec, sensor, pkt);
         if (*st == TT_ERR_NOMEM) {
             /* Bound reached: hand the rows to the writer (same transaction) and count again. */
-            write_job *job = job_new(JOB_VICTIMS);
-            if (job == NULL || (*st = take_victims(in, job, err, errlen)) != TT_OK) {
-                if (job == NULL) {
-                    *st = TT_ERR_NOMEM;
-                    snprintf(err, errlen, "backscatter: %s", tt_strerror(*st));
-                }
+            if ((*st = take_victims(in, job_new(JOB_VICTIMS), err, errlen)) != TT_OK)
                 return outcome;
-            }
             *st = tt_backscatter_add(in->victims, frame->ts_sec, sensor, pkt);
         }
         if (*st != TT_OK) {
@@ -440,8 +435,6 @@ static tt_outcome classify_frame(tt_ingest *in, int linktype, const tt_frame *fr
 /* Disorder a capture may have at an hour's end without an hour being
  * written twice (merged captures, clocks of several interfaces). */
 #define FLUSH_SLACK_SECONDS 600
-
-static int64_t floor_hour(int64_t ts) { return ts >= 0 ? ts / 3600 : -((-ts + 3599) / 3600); }
 
 static void close_capture(tt_capture *cap, tt_read_ahead *ahead)
 {
@@ -504,7 +497,6 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
     tt_frame frame;
     uint64_t frames = 0;
     int64_t flushed_before = INT64_MIN; /* bins of earlier hours were handed to the writer */
-    int64_t newest_ts = INT64_MIN;      /* latest time of a counted packet */
     char damage[512] = "";
     for (;;) {
         if (in->opt.stop && *in->opt.stop) {
@@ -526,8 +518,6 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
             goto fail;
         b.outcomes[outcome]++;
         result->outcomes[outcome]++;
-        if (tt_outcome_counts(outcome) && frame.ts_sec > newest_ts)
-            newest_ts = frame.ts_sec;
         b.frames++;
         if (b.first_ts == 0 || frame.ts_sec < b.first_ts)
             b.first_ts = frame.ts_sec;
@@ -539,7 +529,8 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
              * is complete: its bins go to the writer (memory stays small, and
              * the writer starts early). A packet later than that for a
              * written hour is merged into it by the store, exactly. */
-            int64_t complete = newest_ts == INT64_MIN ? INT64_MIN : floor_hour(newest_ts - FLUSH_SLACK_SECONDS);
+            int64_t newest = tt_agg_newest(in->agg);
+            int64_t complete = newest == INT64_MIN ? INT64_MIN : tt_agg_hour_of(newest - FLUSH_SLACK_SECONDS);
             if (complete > flushed_before) {
                 if ((st = flush_bins(in, complete, err, errlen)) != TT_OK)
                     goto fail;

@@ -144,18 +144,23 @@ int main(void)
     make_packets(p, N);
     size_t ntruth = truth_of(p, N, truth);
 
-    /* Hourly flushes as the ingest does them (hours two behind the newest). */
+    /* Hourly flushes of the hours before the newest packet's hour but one. */
     sink out = {calloc(N, sizeof(total)), 0, N, 0, 0};
     tt_agg *agg = tt_agg_new((size_t)1 << 20);
+    int64_t newest = INT64_MIN;
     for (size_t i = 0; i < N; i++) {
         CHECK(tt_agg_add(agg, p[i].ts, p[i].sensor, &p[i].src, p[i].service, p[i].kind, p[i].os, 64,
                          p[i].bytes) == TT_OK);
-        if (i % 5000 == 4999 && tt_agg_max_hour(agg) != INT64_MIN)
-            CHECK(tt_agg_flush(agg, tt_agg_max_hour(agg) - 1, collect, &out) == TT_OK);
+        if (p[i].ts > newest)
+            newest = p[i].ts;
+        if (i % 5000 == 4999 && tt_agg_newest(agg) != INT64_MIN)
+            CHECK(tt_agg_flush(agg, tt_agg_hour_of(tt_agg_newest(agg)) - 1, collect, &out) == TT_OK);
     }
-    CHECK(tt_agg_max_hour(agg) == (p[N - 1].ts) / 3600);
+    CHECK(tt_agg_newest(agg) == newest);
     CHECK(tt_agg_flush(agg, INT64_MAX, collect, &out) == TT_OK);
     CHECK_EQ_INT(tt_agg_entries(agg), 0);
+    CHECK(tt_agg_newest(agg) == INT64_MIN); /* empty again */
+    CHECK(tt_agg_hour_of(-1) == -1 && tt_agg_hour_of(3599) == 0 && tt_agg_hour_of(-3600) == -1);
     CHECK_EQ_INT(out.sorted_bins, out.bins);
     check_same(out.rows, out.n, truth, ntruth);
     tt_agg_free(agg);
