@@ -340,6 +340,11 @@ static void heap_sift_down(merge_cursor *h, size_t n, size_t i)
     }
 }
 
+static bool sensor_part_of(const day_part *p, const day_part *all)
+{
+    return p->day == all->day && p->sensor != TT_SRCIDX_ALL;
+}
+
 /* The sets of the day of all sensors: the union of the day's sensor parts
  * (each made unique first), merged in order. */
 static tt_status merge_day(tt_srcidx_builder *b, day_part *all)
@@ -348,7 +353,7 @@ static tt_status merge_day(tt_srcidx_builder *b, day_part *all)
     tt_status st = TT_OK;
     for (size_t i = 0; i < b->nparts && st == TT_OK; i++) {
         day_part *p = &b->parts[i];
-        if (p->day != all->day || p->sensor == TT_SRCIDX_ALL)
+        if (!sensor_part_of(p, all))
             continue;
         st = make_unique(p);
         k++;
@@ -366,7 +371,7 @@ static tt_status merge_day(tt_srcidx_builder *b, day_part *all)
     all->n6 = 0;
     for (size_t i = 0; i < b->nparts; i++) {
         const day_part *p = &b->parts[i];
-        if (p->day != all->day || p->sensor == TT_SRCIDX_ALL)
+        if (!sensor_part_of(p, all))
             continue;
         if (p->n4)
             heap[nheap++] = (merge_cursor){p->v4, p->v4 + p->n4};
@@ -392,6 +397,14 @@ static tt_status merge_day(tt_srcidx_builder *b, day_part *all)
     return TT_OK;
 }
 
+/* Entry e's payload: from its offset to the next entry's (or the end). */
+static void entry_payload(const tt_srcidx_blob *blob, uint32_t e, size_t *start, size_t *end)
+{
+    const uint8_t *ent = blob->dir + (size_t)e * SRCIDX_ENTRY;
+    *start = get_u32(ent + 12);
+    *end = e + 1 < blob->nkeys ? get_u32(ent + SRCIDX_ENTRY + 12) : blob->payload_len;
+}
+
 /* Appends entry e's IPv4 set to out (sorted, strictly increasing). */
 static tt_status decode_v4(const tt_srcidx_blob *blob, uint32_t e, u32_list *out, const uint8_t **v6,
                            uint32_t *n6)
@@ -400,8 +413,8 @@ static tt_status decode_v4(const tt_srcidx_blob *blob, uint32_t e, u32_list *out
     uint32_t n4 = get_u32(ent + 4) & ~ROARING_FLAG;
     bool roaring = (get_u32(ent + 4) & ROARING_FLAG) != 0;
     *n6 = get_u32(ent + 8);
-    size_t start = get_u32(ent + 12);
-    size_t end = e + 1 < blob->nkeys ? get_u32(ent + SRCIDX_ENTRY + 12) : blob->payload_len;
+    size_t start, end;
+    entry_payload(blob, e, &start, &end);
     size_t v6_bytes = (size_t)*n6 * 16;
     if (end - start < v6_bytes)
         return TT_ERR_FORMAT;
@@ -523,13 +536,12 @@ done:
 /* Appends stored entry e unchanged (its payload moves to the new offset). */
 static tt_status copy_entry(const tt_srcidx_blob *blob, uint32_t e, tt_buf *dir, tt_buf *payload)
 {
-    const uint8_t *ent = blob->dir + (size_t)e * SRCIDX_ENTRY;
-    size_t start = get_u32(ent + 12);
-    size_t end = e + 1 < blob->nkeys ? get_u32(ent + SRCIDX_ENTRY + 12) : blob->payload_len;
+    size_t start, end;
+    entry_payload(blob, e, &start, &end);
     if (payload->len > UINT32_MAX)
         return TT_ERR_NOMEM;
     uint8_t copy[SRCIDX_ENTRY];
-    memcpy(copy, ent, SRCIDX_ENTRY);
+    memcpy(copy, blob->dir + (size_t)e * SRCIDX_ENTRY, SRCIDX_ENTRY);
     put_u32(copy + 12, (uint32_t)payload->len);
     tt_status st = tt_buf_append(dir, copy, sizeof copy);
     return st == TT_OK ? tt_buf_append(payload, blob->payload + start, end - start) : st;
@@ -732,31 +744,26 @@ static tt_status union_compact(tt_source_union *u)
     if (u->sorted == u->n)
         return TT_OK;
     uint32_t *tail = u->v4 + u->sorted;
-    size_t ntail = u->n - u->sorted;
+    size_t ntail = u->n - u->sorted, k = 0;
     tt_status st = tt_sort_u32(tail, ntail);
     if (st != TT_OK)
         return st;
+    for (size_t i = 0; i < ntail; i++)
+        if (k == 0 || tail[i] != tail[k - 1])
+            tail[k++] = tail[i];
     if (u->sorted == 0) {
-        size_t k = 0;
-        for (size_t i = 0; i < ntail; i++)
-            if (k == 0 || tail[i] != tail[k - 1])
-                tail[k++] = tail[i];
         u->n = u->sorted = k;
         return TT_OK;
     }
-    uint32_t *merged = malloc(u->cap * sizeof *merged);
-    if (merged == NULL)
-        return TT_ERR_NOMEM;
-    const uint32_t *a = u->v4, *b = tail;
-    size_t na = u->sorted, i = 0, j = 0, k = 0;
-    while (i < na || j < ntail) {
-        uint32_t v = j >= ntail || (i < na && a[i] <= b[j]) ? a[i++] : b[j++];
-        if (k == 0 || merged[k - 1] != v)
-            merged[k++] = v;
+    u32_list merged = {0};
+    if ((st = union_u32(u->v4, u->sorted, tail, k, &merged)) != TT_OK) {
+        free(merged.v);
+        return st;
     }
     free(u->v4);
-    u->v4 = merged;
-    u->n = u->sorted = k;
+    u->v4 = merged.v;
+    u->cap = merged.cap;
+    u->n = u->sorted = merged.n;
     return TT_OK;
 }
 
