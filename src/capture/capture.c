@@ -373,7 +373,7 @@ tt_status tt_capture_file_identity(const char *path, uint8_t hash[16], uint64_t 
     }
     if (S_ISREG(st.st_mode))
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    chunk = tt_capture_read_buffer(IDENTITY_CHUNK);
+    chunk = tt_stream_read_buffer(IDENTITY_CHUNK);
     state = XXH3_createState();
     if (chunk == NULL || state == NULL) {
         tt_format_message(err, errlen, "%s: out of memory", path);

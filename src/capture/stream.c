@@ -72,7 +72,7 @@ struct tt_stream {
 };
 
 
-void *tt_capture_read_buffer(size_t size)
+void *tt_stream_read_buffer(size_t size)
 {
     size_t page = 4096;
     return aligned_alloc(page, (size + page - 1) / page * page);
@@ -338,9 +338,9 @@ static tt_status stream_start(tt_stream *s, const char *name, tt_stream **out, c
 {
     tt_status status = TT_ERR_NOMEM;
     s->error = TT_OK;
-    s->in = tt_capture_read_buffer(STREAM_INPUT_BUFFER);
+    s->in = tt_stream_read_buffer(STREAM_INPUT_BUFFER);
     s->hash = XXH3_createState();
-    s->stdio_buffer = tt_capture_read_buffer(STREAM_STDIO_BUFFER);
+    s->stdio_buffer = tt_stream_read_buffer(STREAM_STDIO_BUFFER);
     if (s->in == NULL || s->hash == NULL || s->stdio_buffer == NULL) {
         tt_format_message(err, errlen, "%s: out of memory", name);
         goto fail;
