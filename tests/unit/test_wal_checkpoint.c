@@ -14,24 +14,37 @@ static long long file_size(const char *path)
     return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
+/* A WAL database whose own connection never checkpoints, as a store's writer. */
+static sqlite3 *open_writer(const char *path)
+{
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; "
+                           "CREATE TABLE t(id INTEGER PRIMARY KEY, payload BLOB);", NULL, NULL, NULL) == SQLITE_OK);
+    return db;
+}
+
+/* One transaction of 100 rows x 1 KB (~105 pages). */
+static void write_rows(sqlite3 *db)
+{
+    CHECK(sqlite3_exec(db, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+                           "INSERT INTO t(payload) SELECT randomblob(1024) FROM n; COMMIT;",
+                       NULL, NULL, NULL) == SQLITE_OK);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/teiten-walckpt-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char path[256];
     snprintf(path, sizeof path, "%s/store.db", dir);
-    sqlite3 *db;
-    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; "
-                           "CREATE TABLE t(id INTEGER PRIMARY KEY, payload BLOB);", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3 *db = open_writer(path);
     tt_wal_checkpointer *c;
     CHECK(tt_wal_checkpointer_start(path, &c) == TT_OK);
     long long before = file_size(path);
     /* 40 transactions of 100 rows x 1 KB: ~4 MB of pages, far above one page. */
     for (int tx = 0; tx < 40; tx++) {
-        CHECK(sqlite3_exec(db, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
-                               "INSERT INTO t(payload) SELECT randomblob(1024) FROM n; COMMIT;",
-                           NULL, NULL, NULL) == SQLITE_OK);
+        write_rows(db);
         tt_wal_checkpointer_poke(c);
     }
     /* Stopping finishes the requested checkpoint; the writer never ran one,
@@ -53,18 +66,13 @@ int main(void)
         char grow_path[300], wal_path[320];
         snprintf(grow_path, sizeof grow_path, "%s/grow.db", dir);
         snprintf(wal_path, sizeof wal_path, "%s-wal", grow_path);
-        sqlite3 *w;
-        CHECK(sqlite3_open(grow_path, &w) == SQLITE_OK);
-        CHECK(sqlite3_exec(w, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; "
-                              "CREATE TABLE t(id INTEGER PRIMARY KEY, payload BLOB);", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3 *w = open_writer(grow_path);
         tt_wal_checkpointer *g;
         CHECK(tt_wal_checkpointer_start(grow_path, &g) == TT_OK);
         long long largest = 0;
         for (int tx = 0; tx < 60; tx++) {
             tt_wal_checkpointer_bound(g, 200);
-            CHECK(sqlite3_exec(w, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
-                                  "INSERT INTO t(payload) SELECT randomblob(1024) FROM n; COMMIT;",
-                               NULL, NULL, NULL) == SQLITE_OK);
+            write_rows(w);
             tt_wal_checkpointer_poke(g);
             if (file_size(wal_path) > largest)
                 largest = file_size(wal_path);
