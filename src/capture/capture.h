@@ -57,6 +57,17 @@ int tt_capture_linktype(const tt_capture *cap);
 TT_MUST_CHECK tt_status tt_capture_next(tt_capture *cap, tt_frame *frame,
                                         char *err, size_t errlen);
 
+/* Uncompressed classic pcap (native byte order, version 2.4) is read in
+ * place from large reads, with the same frames, checks and messages as
+ * libpcap's reader; this makes every frame go through pcap_next_ex instead
+ * (tests compare the two). Call it before the first tt_capture_next. */
+void tt_capture_use_libpcap(tt_capture *cap);
+
+/* True when frames are read in place (see tt_capture_use_libpcap): a
+ * frame then costs a few nanoseconds, less than handing it over to another
+ * thread (capture/read_ahead.h). */
+bool tt_capture_reads_in_place(const tt_capture *cap);
+
 /* Byte offset in the (uncompressed) capture stream after the last frame read. */
 uint64_t tt_capture_offset(const tt_capture *cap);
 /* Frames returned so far. */

@@ -1,7 +1,8 @@
 /* Unit tests for the capture source: hand-built pcap and pcapng files (both
  * byte orders, micro- and nanosecond), their gzip and zstd versions, every
  * truncation point, corrupt compressed streams, standard input, file
- * identity hashes, and the committed malformed corpus (tests/malformed). */
+ * identity hashes, the committed malformed corpus (tests/malformed), and
+ * classic pcap read in place against libpcap's reader. */
 #include "capture/capture.h"
 
 #include <errno.h>
@@ -103,17 +104,23 @@ static void put_sample_data(bytes *b, size_t k)
     }
 }
 
+/* The 24-byte classic pcap file header, version 2.4. */
+static void put_pcap_header(bytes *b, uint32_t magic, uint32_t snaplen, uint32_t linktype)
+{
+    put_u32(b, magic);
+    put_u16(b, 2);
+    put_u16(b, 4);
+    put_u32(b, 0); /* thiszone */
+    put_u32(b, 0); /* sigfigs */
+    put_u32(b, snaplen);
+    put_u32(b, linktype);
+}
+
 /* Classic pcap; ends[k] receives the offset after record k. */
 static void build_pcap(bytes *b, bool big_endian, bool nano, uint32_t linktype, uint64_t *ends)
 {
     b->big_endian = big_endian;
-    put_u32(b, nano ? 0xa1b23c4d : 0xa1b2c3d4);
-    put_u16(b, 2);
-    put_u16(b, 4);
-    put_u32(b, 0);
-    put_u32(b, 0);
-    put_u32(b, 65535);
-    put_u32(b, linktype);
+    put_pcap_header(b, nano ? 0xa1b23c4d : 0xa1b2c3d4, 65535, linktype);
     for (size_t k = 0; k < NSAMPLES; k++) {
         put_u32(b, samples[k].sec);
         /* 789 extra nanoseconds check that libpcap truncates. */
@@ -682,13 +689,8 @@ static void test_odd_records(void)
     /* A D-Bus capture allows 128 MiB frames; teiten's limit is lower. */
     bytes b = {0};
     b.big_endian = false;
-    put_u32(&b, 0xa1b2c3d4);
-    put_u16(&b, 2);
-    put_u16(&b, 4);
-    put_u32(&b, 0);
-    put_u32(&b, 0);
-    put_u32(&b, 0);   /* snaplen 0: libpcap uses the link type's maximum */
-    put_u32(&b, 231); /* DLT_DBUS */
+    /* DLT_DBUS; snaplen 0: libpcap uses the link type's maximum */
+    put_pcap_header(&b, 0xa1b2c3d4, 0, 231);
     put_u32(&b, 1);
     put_u32(&b, 0);
     put_u32(&b, 4);
@@ -717,13 +719,7 @@ static void test_odd_records(void)
      * snaplen and skips the rest; the offset must still be exact. Also
      * seconds >= 2^31 and microseconds >= 10^6. */
     b.big_endian = true;
-    put_u32(&b, 0xa1b2c3d4);
-    put_u16(&b, 2);
-    put_u16(&b, 4);
-    put_u32(&b, 0);
-    put_u32(&b, 0);
-    put_u32(&b, 64);
-    put_u32(&b, 1);
+    put_pcap_header(&b, 0xa1b2c3d4, 64, 1);
     put_u32(&b, 0xf0000000u);
     put_u32(&b, 2500000);
     put_u32(&b, 100);
@@ -748,6 +744,131 @@ static void test_odd_records(void)
     CHECK_EQ_INT(tt_capture_offset(cap), b.len);
     CHECK_EQ_INT(tt_capture_next(cap, &frame, err, sizeof err), TT_ERR_NOTFOUND);
     tt_capture_close(cap);
+    bytes_free(&b);
+}
+
+/* Reads path with both readers (in place and libpcap's pcap_next_ex):
+ * frames, offsets and the end must be identical. Returns the frames. */
+static size_t check_readers_agree(const char *path)
+{
+    tt_capture *direct = NULL, *libpcap = NULL;
+    char err_direct[512] = "", err_libpcap[512] = "";
+    tt_status open_direct = tt_capture_open(path, &direct, err_direct, sizeof err_direct);
+    tt_status open_libpcap = tt_capture_open(path, &libpcap, err_libpcap, sizeof err_libpcap);
+    CHECK_EQ_INT(open_direct, open_libpcap);
+    CHECK_EQ_STR(err_direct, err_libpcap);
+    if (open_direct != TT_OK || open_libpcap != TT_OK) {
+        tt_capture_close(direct);
+        tt_capture_close(libpcap);
+        return 0;
+    }
+    tt_capture_use_libpcap(libpcap);
+    size_t frames = 0;
+    for (;;) {
+        tt_frame a, b;
+        tt_status sa = tt_capture_next(direct, &a, err_direct, sizeof err_direct);
+        tt_status sb = tt_capture_next(libpcap, &b, err_libpcap, sizeof err_libpcap);
+        CHECK_EQ_INT(sa, sb);
+        CHECK_EQ_INT(tt_capture_offset(direct), tt_capture_offset(libpcap));
+        if (sa != TT_OK || sb != TT_OK) {
+            CHECK_EQ_STR(err_direct, err_libpcap);
+            break;
+        }
+        frames++;
+        CHECK_EQ_INT(a.caplen, b.caplen);
+        CHECK_EQ_INT(a.wirelen, b.wirelen);
+        CHECK_EQ_INT(a.ts_sec, b.ts_sec);
+        CHECK_EQ_INT(a.ts_usec, b.ts_usec);
+        CHECK(a.caplen != b.caplen || memcmp(a.data, b.data, a.caplen) == 0);
+    }
+    CHECK_EQ_INT(tt_capture_frames(direct), frames);
+    tt_capture_close(direct);
+    tt_capture_close(libpcap);
+    return frames;
+}
+
+/* Little-endian records libpcap treats specially: a frame above the file's
+ * snaplen (cut to it), seconds >= 2^31, fractions >= 10^6 and negative,
+ * an empty frame, then a length above libpcap's maximum. */
+static void build_odd_pcap(bytes *b, bool nano)
+{
+    b->big_endian = false;
+    put_pcap_header(b, nano ? 0xa1b23c4d : 0xa1b2c3d4, 64, 1);
+    const uint32_t records[][3] = {
+        {0xf0000000u, 2500000, 100}, {7, 0xffffffffu, 10}, {8, 999999999, 0}, {9, 0x80000000u, 64},
+    };
+    for (size_t k = 0; k < sizeof records / sizeof records[0]; k++) {
+        put_u32(b, records[k][0]);
+        put_u32(b, records[k][1]);
+        put_u32(b, records[k][2]);
+        put_u32(b, records[k][2] + 3);
+        for (uint32_t i = 0; i < records[k][2]; i++) {
+            uint8_t v = (uint8_t)(k * 31 + i);
+            put(b, &v, 1);
+        }
+    }
+    put_u32(b, 10);
+    put_u32(b, 0);
+    put_u32(b, 262145);
+    put_u32(b, 262145);
+    put_zeros(b, 32);
+}
+
+static void test_readers_agree(void)
+{
+    for (int nano = 0; nano <= 1; nano++) {
+        bytes b = {0};
+        build_pcap(&b, false, nano, 1, NULL);
+        for (size_t cut = 0; cut <= b.len; cut++)
+            check_readers_agree(write_file("agree.pcap", b.data, cut));
+        CHECK_EQ_INT(check_readers_agree(write_file("agree.pcap", b.data, b.len)), NSAMPLES);
+        bytes_free(&b);
+
+        build_odd_pcap(&b, nano);
+        for (size_t cut = 0; cut <= b.len; cut++)
+            check_readers_agree(write_file("odd.pcap", b.data, cut));
+        CHECK_EQ_INT(check_readers_agree(write_file("odd.pcap", b.data, b.len)), 4);
+        bytes_free(&b);
+    }
+    /* Snaplens libpcap keeps, replaces by its maximum, or names in the
+     * message about a length above the maximum. */
+    const uint32_t snaplens[] = {0, 1, 300000, 0x7fffffff, 0x80000000u};
+    for (size_t i = 0; i < sizeof snaplens / sizeof snaplens[0]; i++) {
+        bytes b = {0};
+        put_pcap_header(&b, 0xa1b2c3d4, snaplens[i], 1);
+        put_u32(&b, 1);
+        put_u32(&b, 0);
+        put_u32(&b, 2);
+        put_u32(&b, 2);
+        put_zeros(&b, 2);
+        put_u32(&b, 2);
+        put_u32(&b, 0);
+        put_u32(&b, 262145);
+        put_u32(&b, 262145);
+        CHECK_EQ_INT(check_readers_agree(write_file("snaplen.pcap", b.data, b.len)), 1);
+        bytes_free(&b);
+    }
+    /* Records across the reader's 1 MB refills, a frame cut to the snaplen
+     * straddling one. */
+    bytes b = {0};
+    put_pcap_header(&b, 0xa1b2c3d4, 1500, 1);
+    size_t records = 0;
+    while (b.len < ((size_t)3 << 20)) {
+        uint32_t len = (uint32_t)(records * 7919 % 2000);
+        put_u32(&b, (uint32_t)records);
+        put_u32(&b, 0);
+        put_u32(&b, len);
+        put_u32(&b, len);
+        for (uint32_t i = 0; i < len; i++) {
+            uint8_t v = (uint8_t)(records + i);
+            put(&b, &v, 1);
+        }
+        records++;
+    }
+    CHECK_EQ_INT(check_readers_agree(write_file("big.pcap", b.data, b.len)), records);
+    const size_t cuts[] = {1 << 20, (1 << 20) + 24, (2 << 20) + 5, b.len - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
+        check_readers_agree(write_file("big.pcap", b.data, cuts[i]));
     bytes_free(&b);
 }
 
@@ -977,6 +1098,7 @@ int main(void)
     test_corrupt_compressed();
     test_bad_files();
     test_odd_records();
+    test_readers_agree();
     test_open_stream();
     test_stdin();
     test_identity();
