@@ -2,9 +2,11 @@
 #include "ingest/ingest.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aggregate/aggregator.h"
 #include "aggregate/backscatter.h"
@@ -45,6 +47,32 @@ typedef struct write_queue {
     char message[512];
 } write_queue;
 
+/* The identity of a capture file (tt_capture_file_identity), taken on a
+ * thread of its own: reading and counting start at once instead of after a
+ * whole pass over the file (a tenth of an ingest). */
+typedef struct identity_task {
+    pthread_t thread;
+    const char *path;
+    uint8_t hash[16];
+    uint64_t size;
+    tt_status status;
+    char err[512];
+    atomic_bool done;
+} identity_task;
+
+/* The file being ingested. Until it is settled (settle_file) its identity
+ * may still be taken, no transaction is open and the writer has nothing of
+ * it. */
+typedef struct file_state {
+    const char *display;
+    identity_task *identity; /* being taken; NULL once joined */
+    bool settled;
+    bool restart; /* settling found an earlier partial ingest: read again, skipping its frames */
+    uint8_t hash[16];
+    uint64_t size;
+    tt_file_record record;
+} file_state;
+
 struct tt_ingest {
     tt_store *store;
     tt_ingest_options opt;
@@ -56,6 +84,7 @@ struct tt_ingest {
     write_queue queue;
     pthread_t writer;
     bool writer_started;
+    file_state file;
 };
 
 static void *writer_main(void *arg);
@@ -268,8 +297,15 @@ static tt_status writer_error(tt_ingest *in, char *err, size_t errlen)
 
 /* Queues a job (owned by the queue from here, even on failure); waits while
  * bin batches are queued at the bound. Reports an earlier writer failure. */
+static tt_status settle_file(tt_ingest *in, char *err, size_t errlen);
+
 static tt_status enqueue(tt_ingest *in, write_job *job, char *err, size_t errlen)
 {
+    tt_status settled = settle_file(in, err, errlen);
+    if (settled != TT_OK) {
+        job_free(job);
+        return settled;
+    }
     write_queue *q = &in->queue;
     pthread_mutex_lock(&q->lock);
     while (job->kind == JOB_BINS && q->entries_queued >= in->opt.max_entries && q->error == TT_OK)
@@ -367,12 +403,13 @@ typedef struct batch {
 /* Queues the commit of everything counted so far with the file's progress.
  * With `reopen` the writer starts the next transaction and this thread goes
  * on reading; without, this waits for the commit. */
-static tt_status commit_batch(tt_ingest *in, int64_t file_id, uint64_t frames_done, batch *b, bool done,
-                              const char *damage, bool reopen, char *err, size_t errlen)
+static tt_status commit_batch(tt_ingest *in, uint64_t frames_done, batch *b, bool done, const char *damage,
+                              bool reopen, char *err, size_t errlen)
 {
-    tt_status st = flush_bins(in, INT64_MAX, err, errlen);
-    if (st != TT_OK)
+    tt_status st = settle_file(in, err, errlen);
+    if (st != TT_OK || (st = flush_bins(in, INT64_MAX, err, errlen)) != TT_OK)
         return st;
+    int64_t file_id = in->file.record.id;
     write_job *job = job_new(JOB_COMMIT);
     if (job == NULL) {
         snprintf(err, errlen, "committing: %s", tt_strerror(TT_ERR_NOMEM));
@@ -442,53 +479,130 @@ static void close_capture(tt_capture *cap, tt_read_ahead *ahead)
     tt_capture_close(cap);
 }
 
-tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *result, char *err,
-                         size_t errlen)
+static void *identity_main(void *arg)
+{
+    identity_task *t = arg;
+    t->status = tt_capture_file_identity(t->path, t->hash, &t->size, t->err, sizeof t->err);
+    atomic_store(&t->done, true);
+    return NULL;
+}
+
+static tt_status identity_start(tt_ingest *in, const char *path, char *err, size_t errlen)
+{
+    identity_task *t = calloc(1, sizeof *t);
+    if (t != NULL) {
+        t->path = path;
+        atomic_init(&t->done, false);
+        if (pthread_create(&t->thread, NULL, identity_main, t) == 0) {
+            in->file.identity = t;
+            return TT_OK;
+        }
+        free(t);
+    }
+    snprintf(err, errlen, "%s: cannot start taking its identity", path);
+    return TT_ERR_NOMEM;
+}
+
+static bool identity_ready(const tt_ingest *in)
+{
+    return in->file.identity == NULL || atomic_load(&in->file.identity->done);
+}
+
+/* Waits for the identity thread; its hash and size go to in->file. */
+static tt_status identity_join(tt_ingest *in, char *err, size_t errlen)
+{
+    identity_task *t = in->file.identity;
+    if (t == NULL)
+        return TT_OK;
+    pthread_join(t->thread, NULL);
+    in->file.identity = NULL;
+    tt_status st = t->status;
+    if (st == TT_OK) {
+        memcpy(in->file.hash, t->hash, sizeof in->file.hash);
+        in->file.size = t->size;
+    } else {
+        snprintf(err, errlen, "%s", t->err);
+    }
+    free(t);
+    return st;
+}
+
+/* Opens the file's transaction; a file (not standard input) gets its record
+ * there if it has none yet. */
+static tt_status open_file(tt_ingest *in, bool with_record, char *err, size_t errlen)
+{
+    file_state *f = &in->file;
+    tt_status st = in->store->ops->begin(in->store);
+    if (st != TT_OK)
+        return store_fail(in, st, err, errlen, f->display);
+    if (with_record && f->record.state == TT_FILE_NEW &&
+        (st = in->store->ops->file_lookup(in->store, f->hash, f->size, f->display, &f->record)) != TT_OK) {
+        store_fail(in, st, err, errlen, f->display);
+        in->store->ops->rollback(in->store);
+        return st;
+    }
+    f->settled = true;
+    return TT_OK;
+}
+
+/* Before anything of the file goes to the writer (which is idle until
+ * then): waits for its identity; TT_ERR_DUPLICATE when it was ingested
+ * already, or partly (then with file.restart: it must be read again,
+ * skipping what was committed); else opens its transaction. */
+static tt_status settle_file(tt_ingest *in, char *err, size_t errlen)
+{
+    file_state *f = &in->file;
+    if (f->settled)
+        return TT_OK;
+    tt_status st = identity_join(in, err, errlen);
+    if (st != TT_OK)
+        return st;
+    if ((st = in->store->ops->file_lookup(in->store, f->hash, f->size, NULL, &f->record)) != TT_OK &&
+        st != TT_ERR_NOTFOUND)
+        return store_fail(in, st, err, errlen, f->display);
+    if (f->record.state == TT_FILE_DONE)
+        return TT_ERR_DUPLICATE;
+    if (f->record.frames_done > 0) {
+        f->restart = true;
+        return TT_ERR_DUPLICATE;
+    }
+    return open_file(in, true, err, errlen);
+}
+
+/* One pass over the capture. A file's identity is being taken meanwhile
+ * unless this is the second pass of a file found partly ingested. */
+static tt_status ingest_pass(tt_ingest *in, const char *path, bool from_stdin, tt_ingest_result *result,
+                             char *err, size_t errlen)
 {
     memset(result, 0, sizeof *result);
     double started = tt_progress_now();
-    bool from_stdin = strcmp(path, "-") == 0;
-    const char *display = from_stdin ? "(stdin)" : path;
-    uint8_t hash[16];
-    uint64_t size = 0;
-    tt_file_record record;
-    memset(&record, 0, sizeof record);
+    const char *display = in->file.display;
     tt_status st;
-    if (!from_stdin) {
-        if ((st = tt_capture_file_identity(path, hash, &size, err, errlen)) != TT_OK)
-            return st;
-        if ((st = in->store->ops->file_lookup(in->store, hash, size, NULL, &record)) != TT_OK &&
-            st != TT_ERR_NOTFOUND)
-            return store_fail(in, st, err, errlen, display);
-        if (record.state == TT_FILE_DONE) {
-            result->kind = TT_INGEST_DUPLICATE;
-            return TT_OK;
-        }
-    }
     tt_capture *cap = NULL;
     if ((st = tt_capture_open(path, &cap, err, errlen)) != TT_OK)
         return st;
     if (!from_stdin)
-        tt_capture_stop_hashing(cap); /* the identity was taken above */
+        tt_capture_stop_hashing(cap); /* the identity is taken apart */
     int linktype = tt_capture_linktype(cap);
-    tt_read_ahead *ahead = NULL;
-    if ((st = tt_read_ahead_start(cap, &ahead)) != TT_OK) {
+    tt_read_ahead *ahead = NULL; /* NULL: frames are taken straight from cap */
+    if (!tt_capture_reads_in_place(cap) && (st = tt_read_ahead_start(cap, &ahead)) != TT_OK) {
         snprintf(err, errlen, "%s: cannot start reading: %s", display, tt_strerror(st));
         tt_capture_close(cap);
         return st;
     }
+    uint64_t size = 0;
+    struct stat file_stat;
+    if (!from_stdin && stat(path, &file_stat) == 0)
+        size = (uint64_t)file_stat.st_size;
     tt_progress progress;
     tt_progress_start(&progress, in->opt.progress, display, size);
-    if ((st = in->store->ops->begin(in->store)) != TT_OK) {
+    /* Standard input is checked for duplicates at its end, a second pass knows its file. */
+    if ((from_stdin || in->file.identity == NULL) && (st = open_file(in, !from_stdin, err, errlen)) != TT_OK) {
+        tt_progress_finish(&progress);
         close_capture(cap, ahead);
-        return store_fail(in, st, err, errlen, display);
+        return st;
     }
-    if (!from_stdin && record.state == TT_FILE_NEW &&
-        (st = in->store->ops->file_lookup(in->store, hash, size, path, &record)) != TT_OK) {
-        store_fail(in, st, err, errlen, display);
-        goto fail;
-    }
-    uint64_t skip = record.frames_done;
+    uint64_t skip = in->file.record.frames_done;
     result->resumed_after = skip;
 
     batch b;
@@ -503,7 +617,8 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
             result->kind = TT_INGEST_STOPPED;
             break;
         }
-        tt_status next = tt_read_ahead_next(ahead, &frame, damage, sizeof damage);
+        tt_status next = ahead ? tt_read_ahead_next(ahead, &frame, damage, sizeof damage)
+                               : tt_capture_next(cap, &frame, damage, sizeof damage);
         if (next == TT_ERR_NOTFOUND)
             break;
         if (next != TT_OK) {
@@ -524,21 +639,22 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
         if (frame.ts_sec > b.last_ts)
             b.last_ts = frame.ts_sec;
         if ((frames & 0xffff) == 0) {
-            tt_progress_update(&progress, tt_read_ahead_offset(ahead), frames, "frames");
+            tt_progress_update(&progress, ahead ? tt_read_ahead_offset(ahead) : tt_capture_offset(cap), frames,
+                               "frames");
             /* An hour that ended FLUSH_SLACK_SECONDS before the newest packet
              * is complete: its bins go to the writer (memory stays small, and
              * the writer starts early). A packet later than that for a
              * written hour is merged into it by the store, exactly. */
             int64_t newest = tt_agg_newest(in->agg);
             int64_t complete = newest == INT64_MIN ? INT64_MIN : tt_agg_hour_of(newest - FLUSH_SLACK_SECONDS);
-            if (complete > flushed_before) {
+            if (complete > flushed_before && (in->file.settled || identity_ready(in))) {
                 if ((st = flush_bins(in, complete, err, errlen)) != TT_OK)
                     goto fail;
                 flushed_before = complete;
             }
         }
         if (!from_stdin && b.frames >= in->opt.batch_frames &&
-            (st = commit_batch(in, record.id, frames, &b, false, NULL, true, err, errlen)) != TT_OK)
+            (st = commit_batch(in, frames, &b, false, NULL, true, err, errlen)) != TT_OK)
             goto fail;
     }
     tt_progress_finish(&progress);
@@ -553,9 +669,10 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
         if ((st = flush_bins(in, INT64_MAX, err, errlen)) != TT_OK ||
             (st = drain_writer(in, err, errlen)) != TT_OK)
             goto fail;
-        size = tt_capture_raw_bytes(cap);
-        tt_capture_get_stream_hash(cap, hash);
-        if ((st = in->store->ops->file_lookup(in->store, hash, size, NULL, &record)) == TT_OK) {
+        file_state *f = &in->file;
+        f->size = tt_capture_raw_bytes(cap);
+        tt_capture_get_stream_hash(cap, f->hash);
+        if ((st = in->store->ops->file_lookup(in->store, f->hash, f->size, NULL, &f->record)) == TT_OK) {
             in->store->ops->rollback(in->store);
             close_capture(cap, ahead);
             memset(result->outcomes, 0, sizeof result->outcomes);
@@ -563,7 +680,7 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
             return TT_OK;
         }
         if (st != TT_ERR_NOTFOUND ||
-            (st = in->store->ops->file_lookup(in->store, hash, size, "(stdin)", &record)) != TT_OK) {
+            (st = in->store->ops->file_lookup(in->store, f->hash, f->size, "(stdin)", &f->record)) != TT_OK) {
             store_fail(in, st, err, errlen, display);
             goto fail;
         }
@@ -571,9 +688,8 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
     if (result->kind == TT_INGEST_DAMAGED)
         snprintf(result->damage, sizeof result->damage, "%s", damage);
     bool done = result->kind != TT_INGEST_STOPPED;
-    if ((st = commit_batch(in, record.id, frames, &b, done,
-                           result->kind == TT_INGEST_DAMAGED ? result->damage : NULL, false, err,
-                           errlen)) != TT_OK)
+    if ((st = commit_batch(in, frames, &b, done, result->kind == TT_INGEST_DAMAGED ? result->damage : NULL,
+                           false, err, errlen)) != TT_OK)
         goto fail;
     result->frames = frames;
     result->seconds = tt_progress_now() - started;
@@ -585,7 +701,9 @@ fail:
         char ignored[8];
         (void)drain_writer(in, ignored, sizeof ignored);
     }
-    in->store->ops->rollback(in->store);
+    if (in->file.settled)
+        in->store->ops->rollback(in->store);
+    in->file.settled = false;
     reset_writer(in);
     close_capture(cap, ahead);
     /* Bins still in memory belong to the rolled-back batch. */
@@ -593,4 +711,30 @@ fail:
     in->agg = tt_agg_new(in->opt.max_entries);
     tt_backscatter_clear(in->victims);
     return st != TT_OK ? st : TT_ERR_NOMEM;
+}
+
+tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *result, char *err,
+                         size_t errlen)
+{
+    bool from_stdin = strcmp(path, "-") == 0;
+    memset(result, 0, sizeof *result);
+    memset(&in->file, 0, sizeof in->file);
+    in->file.display = from_stdin ? "(stdin)" : path;
+    tt_status st;
+    if (!from_stdin && (st = identity_start(in, path, err, errlen)) != TT_OK)
+        return st;
+    st = ingest_pass(in, path, from_stdin, result, err, errlen);
+    if (st == TT_ERR_DUPLICATE && in->file.restart) {
+        /* Partly ingested before: read again, skipping the committed frames. */
+        in->file.restart = false;
+        st = ingest_pass(in, path, false, result, err, errlen);
+    }
+    char ignored[8];
+    (void)identity_join(in, ignored, sizeof ignored); /* a pass that failed before needing it */
+    if (st == TT_ERR_DUPLICATE) {
+        memset(result, 0, sizeof *result);
+        result->kind = TT_INGEST_DUPLICATE;
+        return TT_OK;
+    }
+    return st;
 }
