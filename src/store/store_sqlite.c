@@ -16,7 +16,7 @@
 #include "store/store.h"
 #include "util/limits.h"
 
-#define SEGMENT_ZSTD_LEVEL 3
+#define SEGMENT_ZSTD_LEVEL 1
 
 
 /* Each entry moves the schema from version i to i+1. Never edit a released
