@@ -12,6 +12,7 @@ typedef struct bin {
     uint64_t *slots; /* open addressing: 0 = empty, else hash tag << 32 | (row index + 1);
                       * the tag lets most mismatches be rejected without touching the row */
     size_t nslots;   /* power of two, kept >= 2 * nrows */
+    bool sorted;     /* rows sorted already (tt_agg_batch_sort) */
 } bin;
 
 /* Packets wait a few places in a ring before they are counted, so their
@@ -405,12 +406,23 @@ tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out)
     return TT_OK;
 }
 
+tt_status tt_agg_batch_sort(tt_agg_batch *batch)
+{
+    tt_status st = TT_OK;
+    for (size_t i = 0; batch && i < batch->nbins && st == TT_OK; i++) {
+        bin *b = &batch->bins[i];
+        if (!b->sorted && (st = tt_agg_sort_rows(b->rows, b->nrows)) == TT_OK)
+            b->sorted = true;
+    }
+    return st;
+}
+
 tt_status tt_agg_batch_emit(tt_agg_batch *batch, tt_agg_emit_fn emit, void *ctx)
 {
     tt_status st = TT_OK;
     for (size_t i = 0; batch && i < batch->nbins && st == TT_OK; i++) {
         bin *b = &batch->bins[i];
-        if ((st = tt_agg_sort_rows(b->rows, b->nrows)) == TT_OK)
+        if (b->sorted || (st = tt_agg_sort_rows(b->rows, b->nrows)) == TT_OK)
             st = emit(ctx, b->hour, b->sensor, b->rows, b->nrows);
     }
     return st;

@@ -44,8 +44,11 @@ typedef struct tt_agg_batch tt_agg_batch;
 /* Moves every bin whose hour is < before_hour (INT64_MAX = all) into a new
  * batch; *out is NULL when there was none. */
 TT_MUST_CHECK tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out);
-/* Sorts each bin's rows and emits the bins in (hour, sensor) order; stops at
- * the first callback error. */
+/* Sorts each bin's rows ahead of emit, which then does not: lets the thread
+ * that detached a batch take that work when the emitting thread is behind. */
+TT_MUST_CHECK tt_status tt_agg_batch_sort(tt_agg_batch *batch);
+/* Sorts each bin's rows (unless tt_agg_batch_sort did) and emits the bins in
+ * (hour, sensor) order; stops at the first callback error. */
 TT_MUST_CHECK tt_status tt_agg_batch_emit(tt_agg_batch *batch, tt_agg_emit_fn emit, void *ctx);
 void tt_agg_batch_free(tt_agg_batch *batch); /* accepts NULL */
 size_t tt_agg_batch_entries(const tt_agg_batch *batch);

@@ -335,6 +335,17 @@ static write_job *job_new(job_kind kind)
     return job;
 }
 
+/* The writer has bins of earlier hours still to write: sorting the next
+ * ones here, not there, shortens the wait for them (and the ingest's tail,
+ * when the reading is over and the writer still has hours to go). */
+static bool writer_behind(tt_ingest *in)
+{
+    pthread_mutex_lock(&in->queue.lock);
+    bool behind = in->queue.head != NULL; /* jobs wait behind the one being written */
+    pthread_mutex_unlock(&in->queue.lock);
+    return behind;
+}
+
 /* Hands the bins of hours < before_hour to the writer. */
 static tt_status flush_bins(tt_ingest *in, int64_t before_hour, char *err, size_t errlen)
 {
@@ -346,6 +357,11 @@ static tt_status flush_bins(tt_ingest *in, int64_t before_hour, char *err, size_
     }
     if (batch == NULL)
         return TT_OK; /* a writer failure is reported by the next enqueue or drain, under the lock */
+    if (writer_behind(in) && (st = tt_agg_batch_sort(batch)) != TT_OK) {
+        tt_agg_batch_free(batch);
+        snprintf(err, errlen, "aggregation: %s", tt_strerror(st));
+        return st;
+    }
     write_job *job = job_new(JOB_BINS);
     if (job == NULL) {
         tt_agg_batch_free(batch);

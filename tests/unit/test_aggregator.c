@@ -188,6 +188,35 @@ int main(void)
     check_same(out.rows, out.n, truth, ntruth);
     tt_agg_free(agg);
 
+    /* Batches detached and sorted by their taker (every other one, one of
+     * them twice) emit the same rows, sorted, as batches emit sorts. */
+    out.n = 0;
+    out.bins = out.sorted_bins = 0;
+    agg = tt_agg_new((size_t)1 << 20);
+    int detached = 0;
+    for (size_t i = 0; i < N; i++) {
+        CHECK(tt_agg_add(agg, p[i].ts, p[i].sensor, &p[i].src, p[i].service, p[i].kind, p[i].os, 64,
+                         p[i].bytes) == TT_OK);
+        if (i % 5000 == 4999 || i == N - 1) {
+            tt_agg_batch *batch = NULL;
+            CHECK(tt_agg_detach(agg, i == N - 1 ? INT64_MAX : tt_agg_hour_of(tt_agg_newest(agg)) - 1, &batch) ==
+                  TT_OK);
+            if (batch == NULL)
+                continue;
+            if (detached++ % 2 == 0) {
+                CHECK(tt_agg_batch_sort(batch) == TT_OK);
+                CHECK(tt_agg_batch_sort(batch) == TT_OK);
+            }
+            CHECK(tt_agg_batch_emit(batch, collect, &out) == TT_OK);
+            tt_agg_batch_free(batch);
+        }
+    }
+    CHECK(detached >= 4);
+    CHECK_EQ_INT(tt_agg_entries(agg), 0);
+    CHECK_EQ_INT(out.sorted_bins, out.bins);
+    check_same(out.rows, out.n, truth, ntruth);
+    tt_agg_free(agg);
+
     free(out.rows);
     free(truth);
     free(p);
