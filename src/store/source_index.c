@@ -50,10 +50,14 @@ struct tt_srcidx_builder {
     day_part *parts;
     size_t nparts, capparts, last;
     size_t pairs;
+};
+
+/* What encoding one part works in: its own, so parts encode on two threads. */
+typedef struct encode_scratch {
     u32_list stored, fresh, merged;
     tt_addr *v6_merged;
     size_t v6_cap;
-};
+} encode_scratch;
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
@@ -115,10 +119,6 @@ void tt_srcidx_builder_free(tt_srcidx_builder *b)
         tt_buf_free(&b->parts[i].totals);
     }
     free(b->parts);
-    free(b->stored.v);
-    free(b->fresh.v);
-    free(b->merged.v);
-    free(b->v6_merged);
     free(b);
 }
 
@@ -584,6 +584,7 @@ tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t
     tt_buf dir, payload;
     tt_buf_init(&dir, 0);
     tt_buf_init(&payload, 0);
+    encode_scratch scratch = {0}, *w = &scratch;
     size_t e = 0, a = 0, c = 0; /* next stored entry, IPv4 pair, IPv6 pair */
     while (st == TT_OK && (e < old.nkeys || a < p->n4 || c < p->n6)) {
         uint32_t key = UINT32_MAX;
@@ -607,30 +608,30 @@ tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t
             continue;
         }
         /* The stored set of the key, if any. */
-        b->stored.n = 0;
+        w->stored.n = 0;
         const uint8_t *old_v6 = NULL;
         uint32_t old_n6 = 0;
         if (in_stored) {
-            if ((st = decode_v4(&old, (uint32_t)e, &b->stored, &old_v6, &old_n6)) != TT_OK)
+            if ((st = decode_v4(&old, (uint32_t)e, &w->stored, &old_v6, &old_n6)) != TT_OK)
                 break;
             e++;
         }
         /* The new IPv4 sources of the key. */
-        b->fresh.n = 0;
+        w->fresh.n = 0;
         size_t a0 = a;
         while (a < p->n4 && (uint32_t)(p->v4[a] >> 32) == key)
             a++;
-        if ((st = list_reserve(&b->fresh, a - a0)) != TT_OK)
+        if ((st = list_reserve(&w->fresh, a - a0)) != TT_OK)
             break;
         for (size_t j = a0; j < a; j++)
-            b->fresh.v[b->fresh.n++] = (uint32_t)p->v4[j];
-        if ((st = union_u32(b->stored.v, b->stored.n, b->fresh.v, b->fresh.n, &b->merged)) != TT_OK)
+            w->fresh.v[w->fresh.n++] = (uint32_t)p->v4[j];
+        if ((st = union_u32(w->stored.v, w->stored.n, w->fresh.v, w->fresh.n, &w->merged)) != TT_OK)
             break;
         /* IPv6: stored (sorted) and new (sorted) merged. */
         size_t c0 = c;
         while (c < p->n6 && p->v6[c].key == key)
             c++;
-        if ((st = grow((void **)&b->v6_merged, &b->v6_cap, old_n6 + (c - c0) + 1, sizeof *b->v6_merged)) !=
+        if ((st = grow((void **)&w->v6_merged, &w->v6_cap, old_n6 + (c - c0) + 1, sizeof *w->v6_merged)) !=
             TT_OK)
             break;
         size_t n6 = 0, x = 0, y = c0;
@@ -651,14 +652,14 @@ tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t
                 if (cmp == 0)
                     y++;
             }
-            if (n6 > 0 && tt_addr_cmp(&b->v6_merged[n6 - 1], &v) >= 0) {
+            if (n6 > 0 && tt_addr_cmp(&w->v6_merged[n6 - 1], &v) >= 0) {
                 st = TT_ERR_FORMAT; /* stored addresses out of order */
                 break;
             }
-            b->v6_merged[n6++] = v;
+            w->v6_merged[n6++] = v;
         }
         if (st == TT_OK)
-            st = encode_entry(&dir, &payload, key, b->merged.v, b->merged.n, b->v6_merged, n6);
+            st = encode_entry(&dir, &payload, key, w->merged.v, w->merged.n, w->v6_merged, n6);
     }
     if (st == TT_OK && dir.len / SRCIDX_ENTRY > UINT32_MAX)
         st = TT_ERR_NOMEM;
@@ -673,6 +674,10 @@ tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t
     }
     tt_buf_free(&dir);
     tt_buf_free(&payload);
+    free(w->stored.v);
+    free(w->fresh.v);
+    free(w->merged.v);
+    free(w->v6_merged);
     return st;
 }
 

@@ -68,7 +68,10 @@ size_t tt_srcidx_builder_days(const tt_srcidx_builder *b);
 void tt_srcidx_builder_day(const tt_srcidx_builder *b, size_t i, int64_t *day, int32_t *sensor);
 /* Writes into out the union of sensor-day i's sets and `stored` (that
  * sensor-day's stored blob, NULL/0 if none). Fails with TT_ERR_FORMAT
- * when the stored blob is damaged. */
+ * when the stored blob is damaged. Parts may be encoded on several threads
+ * at once (and with tt_srcidx_builder_day_totals), except that a day of all
+ * sensors (TT_SRCIDX_ALL) reads that day's sensor parts: encode it only
+ * after them. */
 TT_MUST_CHECK tt_status tt_srcidx_builder_encode(tt_srcidx_builder *b, size_t i, const uint8_t *stored,
                                                  size_t stored_len, tt_buf *out);
 /* Day totals ride along: a sensor-hour's totals (segment.h format, of rows

@@ -15,6 +15,7 @@
 #include "store/wal_checkpoint.h"
 #include "store/store.h"
 #include "util/limits.h"
+#include "util/parallel.h"
 
 #define SEGMENT_ZSTD_LEVEL 1
 
@@ -236,6 +237,95 @@ static int64_t srcidx_id(int64_t day, int32_t sensor) { return day * TT_LIMIT_SE
 
 /* Merges the transaction's source sets and totals into the stored
  * sensor-days (srcidx) and days of all sensors (srcidx_all). */
+/* One sensor-day of the source index being flushed: its stored blobs
+ * (copied: SQLite's are valid only until the next step) and the new ones. */
+typedef struct flush_part {
+    size_t index;
+    uint8_t *stored_sets, *stored_totals;
+    size_t sets_len, totals_len;
+    tt_buf sets, totals;
+    tt_status status; /* of its encoding */
+} flush_part;
+
+typedef struct flush_job {
+    tt_srcidx_builder *builder;
+    flush_part *parts;
+} flush_job;
+
+/* Item 2k encodes part k's sets, item 2k + 1 its day totals: the day of all
+ * sensors, the largest part, then also takes both threads. */
+static tt_status flush_part_encode(void *ctx, size_t item)
+{
+    flush_job *job = ctx;
+    flush_part *f = &job->parts[item / 2];
+    tt_status st = item % 2 == 0
+                       ? tt_srcidx_builder_encode(job->builder, f->index, f->stored_sets, f->sets_len, &f->sets)
+                       : tt_srcidx_builder_day_totals(job->builder, f->index, f->stored_totals, f->totals_len,
+                                                      &f->totals);
+    if (st != TT_OK)
+        f->status = st;
+    return st;
+}
+
+static uint8_t *copy_blob(const void *blob, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    if (copy != NULL && len)
+        memcpy(copy, blob, len);
+    return copy;
+}
+
+/* Reads part f's stored blobs. */
+static tt_status flush_part_load(sqlite_store *s, flush_part *f)
+{
+    int64_t day;
+    int32_t sensor;
+    tt_srcidx_builder_day(s->srcidx, f->index, &day, &sensor);
+    sqlite3_stmt *get = sensor == TT_SRCIDX_ALL ? s->srcidx_all_get : s->srcidx_get;
+    sqlite3_bind_int64(get, 1, sensor == TT_SRCIDX_ALL ? day : srcidx_id(day, sensor));
+    int rc = sqlite3_step(get);
+    tt_status st = TT_OK;
+    if (rc == SQLITE_ROW) {
+        f->sets_len = (size_t)sqlite3_column_bytes(get, 0);
+        f->totals_len = (size_t)sqlite3_column_bytes(get, 1);
+        f->stored_sets = copy_blob(sqlite3_column_blob(get, 0), f->sets_len);
+        f->stored_totals = copy_blob(sqlite3_column_blob(get, 1), f->totals_len);
+        if (f->stored_sets == NULL || f->stored_totals == NULL)
+            st = TT_ERR_NOMEM;
+    } else if (rc != SQLITE_DONE) {
+        st = tt_sqlite_fail(s, "source index lookup");
+    }
+    sqlite3_reset(get);
+    return st;
+}
+
+/* Writes part f's new blobs. */
+static tt_status flush_part_store(sqlite_store *s, const flush_part *f)
+{
+    int64_t day;
+    int32_t sensor;
+    tt_srcidx_builder_day(s->srcidx, f->index, &day, &sensor);
+    bool all = sensor == TT_SRCIDX_ALL;
+    sqlite3_stmt *put = all ? s->srcidx_all_put : s->srcidx_put;
+    int at = 1;
+    if (all) {
+        sqlite3_bind_int64(put, at++, day);
+    } else {
+        sqlite3_bind_int64(put, at++, srcidx_id(day, sensor));
+        sqlite3_bind_int64(put, at++, day);
+        sqlite3_bind_int(put, at++, sensor);
+    }
+    sqlite3_bind_blob(put, at++, f->sets.data, (int)f->sets.len, SQLITE_STATIC);
+    sqlite3_bind_blob(put, at, f->totals.data, (int)f->totals.len, SQLITE_STATIC);
+    tt_status st = sqlite3_step(put) == SQLITE_DONE ? TT_OK : tt_sqlite_fail(s, "source index write");
+    sqlite3_reset(put);
+    return st;
+}
+
+/* Writes the source index parts held by the builder, each merged with what
+ * is stored. The merging and encoding, most of a final commit's time, run
+ * on two threads: first the sensor-days, then the days of all sensors
+ * (merged from them). */
 static tt_status srcidx_flush(sqlite_store *s)
 {
     tt_status st = TT_OK;
@@ -250,46 +340,54 @@ static tt_status srcidx_flush(sqlite_store *s)
          (st = prepare(s, "INSERT OR REPLACE INTO srcidx_all(day, data, totals) VALUES(?1, ?2, ?3)",
                        &s->srcidx_all_put)) != TT_OK))
         return st;
-    for (size_t i = 0; i < tt_srcidx_builder_days(s->srcidx) && st == TT_OK; i++) {
+    size_t n = tt_srcidx_builder_days(s->srcidx);
+    flush_part *parts = calloc(n ? n : 1, sizeof *parts);
+    if (parts == NULL)
+        return TT_ERR_NOMEM;
+    /* Sensor-days first, days of all sensors after them. */
+    size_t nsensor_days = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0, k = pass ? nsensor_days : 0; i < n; i++) {
+            int64_t day;
+            int32_t sensor;
+            tt_srcidx_builder_day(s->srcidx, i, &day, &sensor);
+            if ((sensor == TT_SRCIDX_ALL) == (pass == 1)) {
+                parts[k].index = i;
+                tt_buf_init(&parts[k].sets, 0);
+                tt_buf_init(&parts[k].totals, 0);
+                k++;
+                nsensor_days += pass == 0;
+            }
+        }
+    }
+    for (size_t k = 0; k < n && st == TT_OK; k++)
+        st = flush_part_load(s, &parts[k]);
+    flush_job job = {s->srcidx, parts};
+    if (st == TT_OK)
+        st = tt_parallel_for(2 * nsensor_days, flush_part_encode, &job);
+    if (st == TT_OK) {
+        job.parts = parts + nsensor_days;
+        st = tt_parallel_for(2 * (n - nsensor_days), flush_part_encode, &job);
+    }
+    for (size_t k = 0; k < n && st == TT_ERR_FORMAT; k++) {
+        if (parts[k].status != TT_ERR_FORMAT)
+            continue;
         int64_t day;
         int32_t sensor;
-        tt_srcidx_builder_day(s->srcidx, i, &day, &sensor);
-        bool all = sensor == TT_SRCIDX_ALL;
-        sqlite3_stmt *get = all ? s->srcidx_all_get : s->srcidx_get, *put = all ? s->srcidx_all_put : s->srcidx_put;
-        sqlite3_bind_int64(get, 1, all ? day : srcidx_id(day, sensor));
-        int rc = sqlite3_step(get);
-        const void *stored_sets = NULL, *stored_totals = NULL;
-        size_t sets_len = 0, totals_len = 0;
-        if (rc == SQLITE_ROW) {
-            stored_sets = sqlite3_column_blob(get, 0);
-            sets_len = (size_t)sqlite3_column_bytes(get, 0);
-            stored_totals = sqlite3_column_blob(get, 1);
-            totals_len = (size_t)sqlite3_column_bytes(get, 1);
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            st = tt_sqlite_fail(s, "source index lookup");
-        else if ((st = tt_srcidx_builder_encode(s->srcidx, i, stored_sets, sets_len, &s->srcidx_blob)) == TT_OK)
-            st = tt_srcidx_builder_day_totals(s->srcidx, i, stored_totals, totals_len, &s->day_totals);
-        sqlite3_reset(get);
-        if (st == TT_ERR_FORMAT)
-            snprintf(s->error, sizeof s->error, "stored source index or totals of day %lld sensor %d are damaged",
-                     (long long)day, sensor);
-        if (st != TT_OK)
-            break;
-        int at = 1;
-        if (all) {
-            sqlite3_bind_int64(put, at++, day);
-        } else {
-            sqlite3_bind_int64(put, at++, srcidx_id(day, sensor));
-            sqlite3_bind_int64(put, at++, day);
-            sqlite3_bind_int(put, at++, sensor);
-        }
-        sqlite3_bind_blob(put, at++, s->srcidx_blob.data, (int)s->srcidx_blob.len, SQLITE_STATIC);
-        sqlite3_bind_blob(put, at, s->day_totals.data, (int)s->day_totals.len, SQLITE_STATIC);
-        if (sqlite3_step(put) != SQLITE_DONE)
-            st = tt_sqlite_fail(s, "source index write");
-        sqlite3_reset(put);
+        tt_srcidx_builder_day(s->srcidx, parts[k].index, &day, &sensor);
+        snprintf(s->error, sizeof s->error, "stored source index or totals of day %lld sensor %d are damaged",
+                 (long long)day, sensor);
+        break;
     }
+    for (size_t k = 0; k < n && st == TT_OK; k++)
+        st = flush_part_store(s, &parts[k]);
+    for (size_t k = 0; k < n; k++) {
+        free(parts[k].stored_sets);
+        free(parts[k].stored_totals);
+        tt_buf_free(&parts[k].sets);
+        tt_buf_free(&parts[k].totals);
+    }
+    free(parts);
     tt_srcidx_builder_clear(s->srcidx);
     return st;
 }
@@ -408,7 +506,6 @@ static void sqlite_close(tt_store *store)
     tt_wal_checkpointer_stop(s->checkpointer);
     sqlite3_close(s->db);
     tt_srcidx_builder_free(s->srcidx);
-    tt_buf_free(&s->srcidx_blob);
     tt_buf_free(&s->day_totals);
     tt_buf_free(&s->data);
     tt_buf_free(&s->bloom);
@@ -429,7 +526,6 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
     tt_buf_init(&s->data, 0);
     tt_buf_init(&s->bloom, 0);
     tt_buf_init(&s->totals, 0);
-    tt_buf_init(&s->srcidx_blob, 0);
     tt_buf_init(&s->day_totals, 0);
     if (tt_srcidx_builder_new(&s->srcidx) != TT_OK) {
         free(s);
