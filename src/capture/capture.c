@@ -30,8 +30,8 @@
 #define PCAP_RECORD_HEADER 16
 #define PCAP_MAX_SNAPLEN 262144 /* libpcap's MAXIMUM_SNAPLEN, its limit for every link type we decode */
 /* Bytes asked per refill: glibc passes a request of at least its buffer
- * (the stream's 1 MB) straight to the stream, so plain input is read()
- * into our buffer with no stdio copy. */
+ * (the stream's 1 MB, STREAM_STDIO_BUFFER) straight to the stream once that
+ * buffer is empty, so plain input is read() into ours with no stdio copy. */
 #define DIRECT_READ ((size_t)1 << 20)
 /* Room before the read area for the unread start of a record, so every
  * read() lands on a page boundary (see tt_stream_read_buffer). */
@@ -48,6 +48,7 @@ typedef struct direct_reader {
     const uint8_t *pos, *end; /* bytes read but not yet taken */
     bool eof;        /* a read came back short: no more input */
     bool nanosecond;
+    size_t first_read; /* bytes stdio buffered beyond the header: the first read takes only these */
     uint32_t snapshot; /* pcap_snapshot: the file's snaplen, up to INT_MAX (0 reads as the maximum) */
 } direct_reader;
 
@@ -152,6 +153,9 @@ static bool direct_eligible(pcap_t *pcap, uint32_t magic)
     case DLT_EBHSCR:
     case DLT_USBPCAP:
         return false; /* libpcap allows larger frames there */
+    case DLT_USB_LINUX:
+    case DLT_USB_LINUX_MMAPPED:
+        return false; /* libpcap rewrites lengths of some records (pcap_post_process) */
     default:
         return true;
     }
@@ -337,6 +341,12 @@ static bool direct_start(tt_capture *cap)
         return false;
     }
     d->pos = d->end = d->buffer + DIRECT_MARGIN;
+    /* What stdio still holds from libpcap's header read is taken first, on
+     * its own: from then on every read asks for whole stdio buffers, which
+     * glibc passes straight to the stream. */
+#ifdef __GLIBC__
+    d->first_read = (size_t)(cap->file->_IO_read_end - cap->file->_IO_read_ptr);
+#endif
     uint8_t first[4];
     uint32_t magic = 0;
     if (tt_stream_first_bytes(cap->stream, first) == 4)
@@ -363,8 +373,10 @@ static void direct_refill(tt_capture *cap)
     uint8_t *area = d->buffer + DIRECT_MARGIN;
     memmove(area - left, d->pos, left);
     d->pos = area - left;
-    size_t got = d->eof ? 0 : fread(area, 1, DIRECT_READ, cap->file);
-    if (got < DIRECT_READ)
+    size_t want = d->first_read ? d->first_read : DIRECT_READ;
+    d->first_read = 0;
+    size_t got = d->eof ? 0 : fread(area, 1, want, cap->file);
+    if (got < want)
         d->eof = true;
     d->end = area + got;
 }

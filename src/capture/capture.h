@@ -60,7 +60,10 @@ TT_MUST_CHECK tt_status tt_capture_next(tt_capture *cap, tt_frame *frame,
 /* Uncompressed classic pcap (native byte order, version 2.4) is read in
  * place from large reads, with the same frames, checks and messages as
  * libpcap's reader; this makes every frame go through pcap_next_ex instead
- * (tests compare the two). Call it before the first tt_capture_next. */
+ * (tests compare the two). Call it before the first tt_capture_next. One
+ * difference: a read error (EIO) within the megabyte read ahead is named in
+ * place of a malformed record before it; the capture ends at the same
+ * offset either way. */
 void tt_capture_use_libpcap(tt_capture *cap);
 
 /* True when frames are read in place (see tt_capture_use_libpcap): a
