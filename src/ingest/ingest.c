@@ -585,9 +585,11 @@ static tt_status settle_file(tt_ingest *in, char *err, size_t errlen)
     return open_file(in, true, err, errlen);
 }
 
-/* One pass over the capture. A file's identity is being taken meanwhile
- * unless this is the second pass of a file found partly ingested. */
-static tt_status ingest_pass(tt_ingest *in, const char *path, bool from_stdin, tt_ingest_result *result,
+/* One pass over the capture. A regular file's identity is being taken
+ * meanwhile unless this is the second pass of a file found partly
+ * ingested; a `streamed` input (standard input, a pipe) is hashed as it is
+ * read and checked for duplicates at its end. */
+static tt_status ingest_pass(tt_ingest *in, const char *path, bool streamed, tt_ingest_result *result,
                              char *err, size_t errlen)
 {
     memset(result, 0, sizeof *result);
@@ -597,7 +599,7 @@ static tt_status ingest_pass(tt_ingest *in, const char *path, bool from_stdin, t
     tt_capture *cap = NULL;
     if ((st = tt_capture_open(path, &cap, err, errlen)) != TT_OK)
         return st;
-    if (!from_stdin)
+    if (!streamed)
         tt_capture_stop_hashing(cap); /* the identity is taken apart */
     int linktype = tt_capture_linktype(cap);
     tt_read_ahead *ahead = NULL; /* NULL: frames are taken straight from cap */
@@ -608,12 +610,12 @@ static tt_status ingest_pass(tt_ingest *in, const char *path, bool from_stdin, t
     }
     uint64_t size = 0;
     struct stat file_stat;
-    if (!from_stdin && stat(path, &file_stat) == 0)
+    if (!streamed && stat(path, &file_stat) == 0)
         size = (uint64_t)file_stat.st_size;
     tt_progress progress;
     tt_progress_start(&progress, in->opt.progress, display, size);
-    /* Standard input is checked for duplicates at its end, a second pass knows its file. */
-    if ((from_stdin || in->file.identity == NULL) && (st = open_file(in, !from_stdin, err, errlen)) != TT_OK) {
+    /* A streamed input is checked for duplicates at its end, a second pass knows its file. */
+    if ((streamed || in->file.identity == NULL) && (st = open_file(in, !streamed, err, errlen)) != TT_OK) {
         tt_progress_finish(&progress);
         close_capture(cap, ahead);
         return st;
@@ -669,12 +671,12 @@ static tt_status ingest_pass(tt_ingest *in, const char *path, bool from_stdin, t
                 flushed_before = complete;
             }
         }
-        if (!from_stdin && b.frames >= in->opt.batch_frames &&
+        if (!streamed && b.frames >= in->opt.batch_frames &&
             (st = commit_batch(in, frames, &b, false, NULL, true, err, errlen)) != TT_OK)
             goto fail;
     }
     tt_progress_finish(&progress);
-    if (from_stdin) {
+    if (streamed) {
         /* Identity is known only now: a duplicate rolls everything back.
          * Input left after damage or a stop still belongs to the identity. */
         tt_read_ahead_stop(ahead); /* the rest of the input is only hashed */
@@ -690,13 +692,14 @@ static tt_status ingest_pass(tt_ingest *in, const char *path, bool from_stdin, t
         tt_capture_get_stream_hash(cap, f->hash);
         if ((st = in->store->ops->file_lookup(in->store, f->hash, f->size, NULL, &f->record)) == TT_OK) {
             in->store->ops->rollback(in->store);
+            tt_backscatter_clear(in->victims); /* rows of the rolled-back input */
             close_capture(cap, ahead);
             memset(result->outcomes, 0, sizeof result->outcomes);
             result->kind = TT_INGEST_DUPLICATE;
             return TT_OK;
         }
         if (st != TT_ERR_NOTFOUND ||
-            (st = in->store->ops->file_lookup(in->store, f->hash, f->size, "(stdin)", &f->record)) != TT_OK) {
+            (st = in->store->ops->file_lookup(in->store, f->hash, f->size, display, &f->record)) != TT_OK) {
             store_fail(in, st, err, errlen, display);
             goto fail;
         }
@@ -704,6 +707,9 @@ static tt_status ingest_pass(tt_ingest *in, const char *path, bool from_stdin, t
     if (result->kind == TT_INGEST_DAMAGED)
         snprintf(result->damage, sizeof result->damage, "%s", damage);
     bool done = result->kind != TT_INGEST_STOPPED;
+    /* Stopped while skipping what an earlier run committed: that stays committed. */
+    if (frames < skip)
+        frames = skip;
     if ((st = commit_batch(in, frames, &b, done, result->kind == TT_INGEST_DAMAGED ? result->damage : NULL,
                            false, err, errlen)) != TT_OK)
         goto fail;
@@ -733,13 +739,20 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
                          size_t errlen)
 {
     bool from_stdin = strcmp(path, "-") == 0;
+    /* A pipe or device cannot be read twice: hashed as it is read, like stdin. */
+    struct stat path_stat;
+    bool streamed = from_stdin || stat(path, &path_stat) != 0 || !S_ISREG(path_stat.st_mode);
     memset(result, 0, sizeof *result);
     memset(&in->file, 0, sizeof in->file);
     in->file.display = from_stdin ? "(stdin)" : path;
     tt_status st;
-    if (!from_stdin && (st = identity_start(in, path, err, errlen)) != TT_OK)
+    if (in->agg == NULL && (in->agg = tt_agg_new(in->opt.max_entries)) == NULL) {
+        snprintf(err, errlen, "%s: out of memory", in->file.display);
+        return TT_ERR_NOMEM; /* a failed ingest could not renew it */
+    }
+    if (!streamed && (st = identity_start(in, path, err, errlen)) != TT_OK)
         return st;
-    st = ingest_pass(in, path, from_stdin, result, err, errlen);
+    st = ingest_pass(in, path, streamed, result, err, errlen);
     if (st == TT_ERR_DUPLICATE && in->file.restart) {
         /* Partly ingested before: read again, skipping the committed frames. */
         in->file.restart = false;
