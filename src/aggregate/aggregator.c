@@ -7,20 +7,34 @@
 typedef struct bin {
     int64_t hour;
     int32_t sensor;
-    tt_detail_row *rows; /* one per (src, service) */
-    size_t nrows, rows_cap;
-    uint64_t *slots; /* open addressing: 0 = empty, else hash tag << 32 | (row index + 1);
-                      * the tag lets most mismatches be rejected without touching the row */
-    size_t nslots;   /* power of two, kept >= 2 * nrows */
-    bool sorted;     /* rows sorted already (tt_agg_batch_sort) */
+    /* While counting: an open-addressing table of nslots rows, one per
+     * (src, service, kind), the places in use marked in `used` (the table
+     * itself is never cleared: megabytes an hour); nslots is a power of two
+     * >= 2 * nrows. The row is the table entry, so a packet already seen
+     * touches one place, fetched ahead (with a table of indexes into a row
+     * array, the row was a second, dependent cache miss: 60 % of the
+     * counting). Once sorted: nrows rows in order, nslots 0. */
+    tt_detail_row *rows;
+    uint64_t *used; /* one bit per place */
+    size_t nrows, nslots;
+    bool sorted;
 } bin;
 
+static inline bool place_used(const uint64_t *used, size_t s) { return used[s >> 6] >> (s & 63) & 1; }
+
+/* The table size a sensor's last bin grew to: its next hour starts there
+ * instead of doubling its way up again (each doubling moves every row). */
+typedef struct size_hint {
+    int32_t sensor;
+    size_t nslots;
+} size_hint;
+
 /* Packets wait a few places in a ring before they are counted, so their
- * hash slot and row can be fetched from memory meanwhile: a bin's table is
- * megabytes, and waiting for two cache misses per packet was 40 % of the
+ * place in the table can be fetched from memory meanwhile: a bin's table is
+ * megabytes, and waiting for a cache miss per packet was most of the
  * reading thread's time. */
 #define AGG_AHEAD 8
-#define AGG_ROW_AHEAD 4 /* a pending packet's row is prefetched this many places before its turn */
+#define AGG_FIRST_SLOTS 1024
 
 typedef struct pending {
     int64_t ts_sec;
@@ -36,6 +50,8 @@ struct tt_agg {
     size_t nbins, bins_cap;
     size_t last_bin; /* consecutive packets mostly share a bin */
     size_t entries, max_entries;
+    size_hint *hints;
+    size_t nhints;
     int64_t newest;
     pending ring[AGG_AHEAD];
     size_t ring_head, ring_count;
@@ -54,7 +70,7 @@ tt_agg *tt_agg_new(size_t max_entries)
 static void bin_free(bin *b)
 {
     free(b->rows);
-    free(b->slots);
+    free(b->used);
 }
 
 void tt_agg_free(tt_agg *agg)
@@ -64,6 +80,7 @@ void tt_agg_free(tt_agg *agg)
     for (size_t i = 0; i < agg->nbins; i++)
         bin_free(&agg->bins[i]);
     free(agg->bins);
+    free(agg->hints);
     free(agg);
 }
 
@@ -83,23 +100,57 @@ static inline uint64_t key_hash(const tt_addr *src, uint32_t key)
     return h ^ (h >> 33);
 }
 
+static inline uint32_t entry_key(tt_service service, uint8_t kind) { return service << 4 | (kind & 0xf); }
+
+/* Moves the rows into a table of nslots places (a power of two). */
 static tt_status bin_rehash(bin *b, size_t nslots)
 {
-    uint64_t *slots = calloc(nslots, sizeof *slots);
-    if (slots == NULL)
+    tt_detail_row *table = malloc(nslots * sizeof *table);
+    uint64_t *used = calloc((nslots + 63) / 64, sizeof *used);
+    if (table == NULL || used == NULL) {
+        free(table);
+        free(used);
         return TT_ERR_NOMEM;
-    size_t mask = nslots - 1;
-    for (size_t i = 0; i < b->nrows; i++) {
-        uint64_t h = key_hash(&b->rows[i].src, tt_detail_key(&b->rows[i]));
-        size_t s = (size_t)h & mask;
-        while (slots[s])
-            s = (s + 1) & mask;
-        slots[s] = (h >> 32) << 32 | (uint64_t)(i + 1);
     }
-    free(b->slots);
-    b->slots = slots;
+    size_t mask = nslots - 1;
+    for (size_t i = 0; i < b->nslots; i++) {
+        if (!place_used(b->used, i))
+            continue;
+        const tt_detail_row *r = &b->rows[i];
+        size_t s = (size_t)key_hash(&r->src, tt_detail_key(r)) & mask;
+        while (place_used(used, s))
+            s = (s + 1) & mask;
+        table[s] = *r;
+        used[s >> 6] |= (uint64_t)1 << (s & 63);
+    }
+    bin_free(b);
+    b->rows = table;
+    b->used = used;
     b->nslots = nslots;
     return TT_OK;
+}
+
+static size_t first_slots(const tt_agg *agg, int32_t sensor)
+{
+    for (size_t i = 0; i < agg->nhints; i++)
+        if (agg->hints[i].sensor == sensor)
+            return agg->hints[i].nslots;
+    return AGG_FIRST_SLOTS;
+}
+
+static void remember_slots(tt_agg *agg, int32_t sensor, size_t nslots)
+{
+    for (size_t i = 0; i < agg->nhints; i++) {
+        if (agg->hints[i].sensor == sensor) {
+            agg->hints[i].nslots = nslots;
+            return;
+        }
+    }
+    size_hint *grown = realloc(agg->hints, (agg->nhints + 1) * sizeof *grown);
+    if (grown == NULL)
+        return; /* only a hint */
+    agg->hints = grown;
+    agg->hints[agg->nhints++] = (size_hint){sensor, nslots};
 }
 
 static bin *find_bin(tt_agg *agg, int64_t hour, int32_t sensor)
@@ -127,13 +178,11 @@ static bin *find_bin(tt_agg *agg, int64_t hour, int32_t sensor)
     memset(b, 0, sizeof *b);
     b->hour = hour;
     b->sensor = sensor;
-    if (bin_rehash(b, 1024) != TT_OK)
+    if (bin_rehash(b, first_slots(agg, sensor)) != TT_OK)
         return NULL;
     agg->last_bin = agg->nbins++;
     return b;
 }
-
-static inline uint32_t entry_key(tt_service service, uint8_t kind) { return service << 4 | (kind & 0xf); }
 
 int64_t tt_agg_hour_of(int64_t ts_sec) { return ts_sec >= 0 ? ts_sec / 3600 : -((-ts_sec + 3599) / 3600); }
 
@@ -144,13 +193,12 @@ static tt_status count_packet(tt_agg *agg, const pending *p, bool bounded)
     bin *b = &agg->bins[p->bin];
     size_t mask = b->nslots - 1;
     uint32_t key = entry_key(p->service, p->kind);
-    uint64_t tag = (p->hash >> 32) << 32;
     size_t s = (size_t)p->hash & mask;
     uint32_t ts = (uint32_t)p->ts_sec;
-    uint64_t slot;
-    while ((slot = b->slots[s]) != 0) {
-        tt_detail_row *row = &b->rows[(uint32_t)slot - 1];
-        if ((slot & 0xffffffff00000000ull) == tag && tt_detail_key(row) == key && tt_addr_equal(&row->src, &p->src)) {
+    tt_detail_row *row;
+    while (place_used(b->used, s)) {
+        row = &b->rows[s];
+        if (tt_detail_key(row) == key && tt_addr_equal(&row->src, &p->src)) {
             if (row->os == 0)
                 row->os = p->os;
             row->packets++;
@@ -172,18 +220,11 @@ static tt_status count_packet(tt_agg *agg, const pending *p, bool bounded)
         if (st != TT_OK)
             return st;
         mask = b->nslots - 1;
-        for (s = (size_t)p->hash & mask; b->slots[s] != 0;)
+        for (s = (size_t)p->hash & mask; place_used(b->used, s);)
             s = (s + 1) & mask;
     }
-    if (b->nrows == b->rows_cap) {
-        size_t cap = b->rows_cap ? b->rows_cap * 2 : 512;
-        tt_detail_row *grown = realloc(b->rows, cap * sizeof *grown);
-        if (grown == NULL)
-            return TT_ERR_NOMEM;
-        b->rows = grown;
-        b->rows_cap = cap;
-    }
-    tt_detail_row *row = &b->rows[b->nrows];
+    row = &b->rows[s];
+    b->used[s >> 6] |= (uint64_t)1 << (s & 63);
     memset(row, 0, sizeof *row);
     row->src = p->src;
     row->service = p->service;
@@ -193,18 +234,9 @@ static tt_status count_packet(tt_agg *agg, const pending *p, bool bounded)
     row->packets = 1;
     row->bytes = p->bytes;
     row->first = row->last = ts;
-    b->slots[s] = tag | (uint64_t)(++b->nrows);
+    b->nrows++;
     agg->entries++;
     return TT_OK;
-}
-
-/* The row a pending packet will most likely touch: its first probe. */
-static inline void prefetch_row(const tt_agg *agg, const pending *p)
-{
-    const bin *b = &agg->bins[p->bin];
-    uint64_t slot = b->slots[(size_t)p->hash & (b->nslots - 1)];
-    if (slot)
-        __builtin_prefetch(&b->rows[(uint32_t)slot - 1], 1);
 }
 
 /* Counts the oldest pending packet. It was counted in the bound when it
@@ -216,8 +248,6 @@ static tt_status count_oldest(tt_agg *agg)
         return st;
     agg->ring_head = (agg->ring_head + 1) % AGG_AHEAD;
     agg->ring_count--;
-    if (agg->ring_count >= AGG_ROW_AHEAD)
-        prefetch_row(agg, &agg->ring[(agg->ring_head + AGG_ROW_AHEAD - 1) % AGG_AHEAD]);
     return TT_OK;
 }
 
@@ -259,7 +289,10 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
         return st;
     if (ts_sec > agg->newest)
         agg->newest = ts_sec;
-    __builtin_prefetch(&b->slots[(size_t)p.hash & (b->nslots - 1)], 1);
+    /* Rows are 56 bytes: both cache lines the packet's place may span. */
+    const tt_detail_row *place = &b->rows[(size_t)p.hash & (b->nslots - 1)];
+    __builtin_prefetch(place, 1);
+    __builtin_prefetch((const char *)place + sizeof *place - 1, 1);
     agg->ring[(agg->ring_head + agg->ring_count) % AGG_AHEAD] = p;
     agg->ring_count++;
     return TT_OK;
@@ -303,52 +336,87 @@ static tt_status radix_sort(sort_item *items, size_t n)
     return TT_OK;
 }
 
+/* Writes the n rows of src (nsrc places; with `used`, only the places it
+ * marks hold rows) into out, sorted. */
+static tt_status sort_into(const tt_detail_row *src, size_t nsrc, const uint64_t *used, tt_detail_row *out,
+                           size_t n)
+{
+    /* Partition into IPv6-below-v4, IPv4-mapped, IPv6-above: that is the
+     * 16-byte order, so sorting each part sorts the whole. */
+    size_t n_v4 = 0;
+    for (size_t i = 0; i < nsrc; i++)
+        n_v4 += (used == NULL || place_used(used, i)) && tt_addr_is_v4(&src[i].src);
+    sort_item *items = n_v4 >= n / 64 && n_v4 > 0 ? malloc(n_v4 * sizeof *items) : NULL;
+    if (items == NULL) {
+        /* Few IPv4 sources (or no memory for the radix sort): compare. */
+        size_t k = 0;
+        for (size_t i = 0; i < nsrc; i++)
+            if (used == NULL || place_used(used, i))
+                out[k++] = src[i];
+        qsort(out, n, sizeof *out, row_cmp);
+        return TT_OK;
+    }
+    size_t k = 0, n_low = 0, n_high = 0;
+    static const uint8_t v4_start[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+    for (size_t i = 0; i < nsrc; i++) {
+        if (used != NULL && !place_used(used, i))
+            continue;
+        if (tt_addr_is_v4(&src[i].src)) {
+            items[k].key = (uint64_t)tt_addr_v4(&src[i].src) << 32 | tt_detail_key(&src[i]);
+            items[k].index = (uint32_t)i;
+            k++;
+        } else if (memcmp(src[i].src.bytes, v4_start, 16) < 0) {
+            out[n_low++] = src[i];
+        }
+    }
+    size_t at = n_low + n_v4;
+    for (size_t i = 0; i < nsrc; i++)
+        if ((used == NULL || place_used(used, i)) && !tt_addr_is_v4(&src[i].src) &&
+            memcmp(src[i].src.bytes, v4_start, 16) >= 0)
+            out[at + n_high++] = src[i];
+    tt_status st = radix_sort(items, n_v4);
+    if (st == TT_OK) {
+        for (size_t i = 0; i < n_v4; i++)
+            out[n_low + i] = src[items[i].index];
+        qsort(out, n_low, sizeof *out, row_cmp);
+        qsort(out + at, n_high, sizeof *out, row_cmp);
+    }
+    free(items);
+    return st;
+}
+
 tt_status tt_agg_sort_rows(tt_detail_row *rows, size_t n)
 {
     if (n < 2)
         return TT_OK;
-    /* Partition into IPv6-below-v4, IPv4-mapped, IPv6-above: that is the
-     * 16-byte order, so sorting each part sorts the whole. */
-    size_t n_v4 = 0;
-    for (size_t i = 0; i < n; i++)
-        n_v4 += tt_addr_is_v4(&rows[i].src);
-    if (n_v4 == 0 || n_v4 < n / 64) {
-        qsort(rows, n, sizeof *rows, row_cmp);
-        return TT_OK;
-    }
     tt_detail_row *copy = malloc(n * sizeof *copy);
-    sort_item *items = malloc(n_v4 * sizeof *items);
-    if (copy == NULL || items == NULL) {
-        free(copy);
-        free(items);
+    if (copy == NULL)
         return TT_ERR_NOMEM;
-    }
     memcpy(copy, rows, n * sizeof *rows);
-    size_t k = 0, n_low = 0, n_high = 0;
-    static const uint8_t v4_start[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
-    for (size_t i = 0; i < n; i++) {
-        if (tt_addr_is_v4(&copy[i].src)) {
-            items[k].key = (uint64_t)tt_addr_v4(&copy[i].src) << 32 | tt_detail_key(&copy[i]);
-            items[k].index = (uint32_t)i;
-            k++;
-        } else if (memcmp(copy[i].src.bytes, v4_start, 16) < 0) {
-            rows[n_low++] = copy[i];
-        }
-    }
-    size_t at = n_low + n_v4;
-    for (size_t i = 0; i < n; i++)
-        if (!tt_addr_is_v4(&copy[i].src) && memcmp(copy[i].src.bytes, v4_start, 16) >= 0)
-            rows[at + n_high++] = copy[i];
-    tt_status st = radix_sort(items, n_v4);
-    if (st == TT_OK) {
-        for (size_t i = 0; i < n_v4; i++)
-            rows[n_low + i] = copy[items[i].index];
-        qsort(rows, n_low, sizeof *rows, row_cmp);
-        qsort(rows + at, n_high, sizeof *rows, row_cmp);
-    }
+    tt_status st = sort_into(copy, n, NULL, rows, n);
     free(copy);
-    free(items);
     return st;
+}
+
+/* Turns a detached bin's table into its rows, sorted. */
+static tt_status sort_bin(bin *b)
+{
+    if (b->sorted)
+        return TT_OK;
+    tt_detail_row *rows = malloc((b->nrows ? b->nrows : 1) * sizeof *rows);
+    if (rows == NULL)
+        return TT_ERR_NOMEM;
+    tt_status st = sort_into(b->rows, b->nslots, b->used, rows, b->nrows);
+    if (st != TT_OK) {
+        free(rows);
+        return st;
+    }
+    bin_free(b);
+    b->rows = rows;
+    b->used = NULL;
+    b->nslots = 0;
+    b->sorted = true;
+    return TT_OK;
 }
 
 static int bin_order(const void *a, const void *b)
@@ -387,9 +455,7 @@ tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out)
     for (size_t i = 0; i < agg->nbins; i++) {
         bin *b = &agg->bins[i];
         if (b->hour < before_hour) {
-            /* The hash slots are only needed while counting. */
-            free(b->slots);
-            b->slots = NULL;
+            remember_slots(agg, b->sensor, b->nslots);
             agg->entries -= b->nrows;
             batch->entries += b->nrows;
             batch->bins[batch->nbins++] = *b;
@@ -409,11 +475,8 @@ tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out)
 tt_status tt_agg_batch_sort(tt_agg_batch *batch)
 {
     tt_status st = TT_OK;
-    for (size_t i = 0; batch && i < batch->nbins && st == TT_OK; i++) {
-        bin *b = &batch->bins[i];
-        if (!b->sorted && (st = tt_agg_sort_rows(b->rows, b->nrows)) == TT_OK)
-            b->sorted = true;
-    }
+    for (size_t i = 0; batch && i < batch->nbins && st == TT_OK; i++)
+        st = sort_bin(&batch->bins[i]);
     return st;
 }
 
@@ -422,7 +485,7 @@ tt_status tt_agg_batch_emit(tt_agg_batch *batch, tt_agg_emit_fn emit, void *ctx)
     tt_status st = TT_OK;
     for (size_t i = 0; batch && i < batch->nbins && st == TT_OK; i++) {
         bin *b = &batch->bins[i];
-        if (b->sorted || (st = tt_agg_sort_rows(b->rows, b->nrows)) == TT_OK)
+        if ((st = sort_bin(b)) == TT_OK)
             st = emit(ctx, b->hour, b->sensor, b->rows, b->nrows);
     }
     return st;

@@ -15,7 +15,8 @@
 
 typedef struct tt_agg tt_agg;
 
-/* max_entries bounds memory (~70 bytes per entry). */
+/* max_entries bounds memory: 56-byte rows in tables kept at most half full
+ * (and at least a quarter), so 110-220 bytes per entry while counting. */
 tt_agg *tt_agg_new(size_t max_entries);
 void tt_agg_free(tt_agg *agg); /* accepts NULL */
 

@@ -1,5 +1,8 @@
 /* teiten ingest */
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +41,13 @@ int tt_cmd_ingest(int argc, char **argv)
     uint64_t batch = 0;
     bool quiet = false, no_classify = false;
     int opt;
+#ifdef __GLIBC__
+    /* Every hour's tables and sort buffers are tens of megabytes: kept in
+     * the heap and reused, rather than mapped afresh (each page faulted in
+     * and cleared by the kernel, 0.3 s of a day's ingest) and unmapped. */
+    (void)mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
