@@ -24,7 +24,7 @@ typedef struct bin {
 
 static inline bool place_used(const uint64_t *used, size_t s) { return used[s >> 6] >> (s & 63) & 1; }
 
-/* The table size a sensor's last bin grew to: its next hour starts there
+/* The table size a sensor's last bin needed: its next hour starts there
  * instead of doubling its way up again (each doubling moves every row). */
 typedef struct size_hint {
     int32_t sensor;
@@ -154,8 +154,13 @@ static size_t first_slots(const tt_agg *agg, int32_t sensor)
     return AGG_FIRST_SLOTS;
 }
 
-static void remember_slots(tt_agg *agg, int32_t sensor, size_t nslots)
+/* The table a bin of nrows rows needs: what its sensor's next hour starts
+ * with (a quiet hour after a burst starts small again). */
+static void remember_slots(tt_agg *agg, int32_t sensor, size_t nrows)
 {
+    size_t nslots = AGG_FIRST_SLOTS;
+    while (nslots < 2 * nrows)
+        nslots *= 2;
     for (size_t i = 0; i < agg->nhints; i++) {
         if (agg->hints[i].sensor == sensor) {
             agg->hints[i].nslots = nslots;
@@ -471,7 +476,7 @@ tt_status tt_agg_detach(tt_agg *agg, int64_t before_hour, tt_agg_batch **out)
     for (size_t i = 0; i < agg->nbins; i++) {
         bin *b = &agg->bins[i];
         if (b->hour < before_hour) {
-            remember_slots(agg, b->sensor, b->nslots);
+            remember_slots(agg, b->sensor, b->nrows);
             agg->entries -= b->nrows;
             batch->entries += b->nrows;
             batch->bins[batch->nbins++] = *b;
