@@ -27,6 +27,8 @@
 #define IDENTITY_CHUNK ((size_t)4 << 20)
 
 /* Classic pcap read in place (see direct_next). */
+#define PCAP_MAGIC_MICRO 0xa1b2c3d4U /* in our byte order */
+#define PCAP_MAGIC_NANO 0xa1b23c4dU
 #define PCAP_RECORD_HEADER 16
 #define PCAP_MAX_SNAPLEN 262144 /* libpcap's MAXIMUM_SNAPLEN, its limit for every link type we decode */
 /* Bytes asked per refill: glibc passes a request of at least its buffer
@@ -58,6 +60,7 @@ struct tt_capture {
     tt_stream *stream;
     int linktype;
     bool classic;    /* classic pcap: 32-bit seconds that libpcap sign-extends */
+    uint32_t magic;  /* the first 4 bytes, in our byte order */
     uint64_t offset; /* uncompressed offset after the last good frame */
     uint64_t frames;
     tt_status end;   /* TT_OK while reading; then the sticky final status */
@@ -144,7 +147,7 @@ static tt_status open_failure(const tt_stream *stream, const char *name, const c
  * PCAP_MAX_SNAPLEN. Anything else keeps going through pcap_next_ex. */
 static bool direct_eligible(pcap_t *pcap, uint32_t magic)
 {
-    if (magic != 0xa1b2c3d4U && magic != 0xa1b23c4dU)
+    if (magic != PCAP_MAGIC_MICRO && magic != PCAP_MAGIC_NANO)
         return false;
     if (pcap_is_swapped(pcap) || pcap_major_version(pcap) != 2 || pcap_minor_version(pcap) != 4)
         return false;
@@ -190,6 +193,7 @@ static tt_status capture_start(tt_stream *stream, const char *name, tt_capture *
     if (tt_stream_first_bytes(stream, first) == 4)
         memcpy(&magic, first, 4); /* 0x0a0d0d0a is the same in both byte orders */
     cap->classic = magic != PCAPNG_MAGIC;
+    cap->magic = magic;
     /* Compressed input keeps libpcap's reader: a decompression error found
      * while reading ahead would take the place of what the records say. */
     cap->direct_ok = tt_stream_get_codec(stream) == TT_STREAM_PLAIN && direct_eligible(cap->pcap, magic);
@@ -277,6 +281,22 @@ static tt_status capture_stop(tt_capture *cap, tt_status status, const char *det
     return status;
 }
 
+/* Hands out a frame; keeps 0 <= usec < 1e6 whatever a damaged record says. */
+static inline void set_frame(tt_frame *frame, const uint8_t *data, uint32_t caplen, uint32_t wirelen, int64_t sec,
+                             int64_t usec)
+{
+    if (usec < 0 || usec >= 1000000) {
+        int64_t carry = usec / 1000000 - (usec % 1000000 < 0);
+        sec += carry;
+        usec -= carry * 1000000;
+    }
+    frame->data = data;
+    frame->caplen = caplen;
+    frame->wirelen = wirelen;
+    frame->ts_sec = sec;
+    frame->ts_usec = (uint32_t)usec;
+}
+
 /* Everything tt_capture_next does not expect on the fast path. */
 static tt_status next_slow(tt_capture *cap, int rc, const struct pcap_pkthdr *header,
                            const u_char *data, tt_frame *frame)
@@ -289,21 +309,10 @@ static tt_status next_slow(tt_capture *cap, int rc, const struct pcap_pkthdr *he
             return capture_stop(cap, TT_ERR_FORMAT, detail);
         }
         int64_t sec = header->ts.tv_sec;
-        int64_t usec = header->ts.tv_usec;
         /* Classic pcap seconds are unsigned 32-bit (good until 2106). */
         if (cap->classic && sec < 0)
             sec = (int64_t)(uint32_t)sec;
-        /* Keep 0 <= usec < 1e6 whatever a damaged record says. */
-        if (usec < 0 || usec >= 1000000) {
-            int64_t carry = usec / 1000000 - (usec % 1000000 < 0);
-            sec += carry;
-            usec -= carry * 1000000;
-        }
-        frame->data = data;
-        frame->caplen = header->caplen;
-        frame->wirelen = header->len;
-        frame->ts_sec = sec;
-        frame->ts_usec = (uint32_t)usec;
+        set_frame(frame, data, header->caplen, header->len, sec, header->ts.tv_usec);
         cap->frames++;
         cap->offset = stream_position(cap);
         return TT_OK;
@@ -347,11 +356,7 @@ static bool direct_start(tt_capture *cap)
 #ifdef __GLIBC__
     d->first_read = (size_t)(cap->file->_IO_read_end - cap->file->_IO_read_ptr);
 #endif
-    uint8_t first[4];
-    uint32_t magic = 0;
-    if (tt_stream_first_bytes(cap->stream, first) == 4)
-        memcpy(&magic, first, 4);
-    d->nanosecond = magic == 0xa1b23c4dU;
+    d->nanosecond = cap->magic == PCAP_MAGIC_NANO;
     d->snapshot = (uint32_t)pcap_snapshot(cap->pcap);
     cap->direct = d;
     return true;
@@ -450,20 +455,12 @@ static tt_status direct_next(tt_capture *cap, tt_frame *frame)
             return direct_short(cap, PCAP_RECORD_HEADER, caplen, got);
         }
     }
-    int64_t sec = header[0]; /* unsigned 32-bit, good until 2106 */
     int64_t usec = (int32_t)header[1];
     if (d->nanosecond)
         usec /= 1000;
-    if (usec < 0 || usec >= 1000000) {
-        int64_t carry = usec / 1000000 - (usec % 1000000 < 0);
-        sec += carry;
-        usec -= carry * 1000000;
-    }
-    frame->data = d->pos + PCAP_RECORD_HEADER;
-    frame->caplen = caplen > d->snapshot ? d->snapshot : caplen;
-    frame->wirelen = header[3];
-    frame->ts_sec = sec;
-    frame->ts_usec = (uint32_t)usec;
+    /* Seconds: unsigned 32-bit, good until 2106. */
+    set_frame(frame, d->pos + PCAP_RECORD_HEADER, caplen > d->snapshot ? d->snapshot : caplen, header[3], header[0],
+              usec);
     d->pos += record;
     cap->frames++;
     cap->offset += record;
