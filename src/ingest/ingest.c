@@ -65,6 +65,7 @@ typedef struct identity_task {
  * it. */
 typedef struct file_state {
     const char *display;
+    uint64_t bytes; /* on disk when the ingest began, for progress; 0 when streamed */
     identity_task *identity; /* being taken; NULL once joined */
     bool settled;
     bool restart; /* settling found an earlier partial ingest: read again, skipping its frames */
@@ -295,10 +296,11 @@ static tt_status writer_error(tt_ingest *in, char *err, size_t errlen)
     return st;
 }
 
-/* Queues a job (owned by the queue from here, even on failure); waits while
- * bin batches are queued at the bound. Reports an earlier writer failure. */
 static tt_status settle_file(tt_ingest *in, char *err, size_t errlen);
 
+/* Queues a job (owned by the queue from here, even on failure) once the
+ * file is settled; waits while bin batches are queued at the bound. Reports
+ * an earlier writer failure. */
 static tt_status enqueue(tt_ingest *in, write_job *job, char *err, size_t errlen)
 {
     tt_status settled = settle_file(in, err, errlen);
@@ -608,12 +610,8 @@ static tt_status ingest_pass(tt_ingest *in, const char *path, bool streamed, tt_
         tt_capture_close(cap);
         return st;
     }
-    uint64_t size = 0;
-    struct stat file_stat;
-    if (!streamed && stat(path, &file_stat) == 0)
-        size = (uint64_t)file_stat.st_size;
     tt_progress progress;
-    tt_progress_start(&progress, in->opt.progress, display, size);
+    tt_progress_start(&progress, in->opt.progress, display, in->file.bytes);
     /* A streamed input is checked for duplicates at its end, a second pass knows its file. */
     if ((streamed || in->file.identity == NULL) && (st = open_file(in, !streamed, err, errlen)) != TT_OK) {
         tt_progress_finish(&progress);
@@ -745,6 +743,7 @@ tt_status tt_ingest_file(tt_ingest *in, const char *path, tt_ingest_result *resu
     memset(result, 0, sizeof *result);
     memset(&in->file, 0, sizeof in->file);
     in->file.display = from_stdin ? "(stdin)" : path;
+    in->file.bytes = streamed ? 0 : (uint64_t)path_stat.st_size;
     tt_status st;
     if (in->agg == NULL && (in->agg = tt_agg_new(in->opt.max_entries)) == NULL) {
         snprintf(err, errlen, "%s: out of memory", in->file.display);
