@@ -24,6 +24,18 @@ typedef struct bin {
 
 static inline bool place_used(const uint64_t *used, size_t s) { return used[s >> 6] >> (s & 63) & 1; }
 
+static inline void mark_used(uint64_t *used, size_t s) { used[s >> 6] |= (uint64_t)1 << (s & 63); }
+
+/* The first free place from hash on (the table is at most half full), marked used. */
+static inline size_t take_free_place(uint64_t *used, size_t mask, uint64_t hash)
+{
+    size_t s = (size_t)hash & mask;
+    while (place_used(used, s))
+        s = (s + 1) & mask;
+    mark_used(used, s);
+    return s;
+}
+
 /* The table size a sensor's last bin needed: its next hour starts there
  * instead of doubling its way up again (each doubling moves every row). */
 typedef struct size_hint {
@@ -104,7 +116,6 @@ static inline uint64_t key_hash(const tt_addr *src, uint32_t key)
 
 static inline uint32_t entry_key(tt_service service, uint8_t kind) { return service << 4 | (kind & 0xf); }
 
-/* Moves the rows into a table of nslots places (a power of two). */
 /* A table is read at random, megabytes of it: in 4 KB pages nearly every
  * packet's prefetch also missed the TLB, and on these virtual machines
  * that stalls (a nested page walk). Asks for transparent huge pages over
@@ -117,6 +128,7 @@ static void advise_huge(void *p, size_t bytes)
         (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
 }
 
+/* Moves the rows into a table of nslots places (a power of two). */
 static tt_status bin_rehash(bin *b, size_t nslots)
 {
     tt_detail_row *table = malloc(nslots * sizeof *table);
@@ -133,11 +145,7 @@ static tt_status bin_rehash(bin *b, size_t nslots)
         if (!place_used(b->used, i))
             continue;
         const tt_detail_row *r = &b->rows[i];
-        size_t s = (size_t)key_hash(&r->src, tt_detail_key(r)) & mask;
-        while (place_used(used, s))
-            s = (s + 1) & mask;
-        table[s] = *r;
-        used[s >> 6] |= (uint64_t)1 << (s & 63);
+        table[take_free_place(used, mask, key_hash(&r->src, tt_detail_key(r)))] = *r;
     }
     bin_free(b);
     b->rows = table;
@@ -146,12 +154,18 @@ static tt_status bin_rehash(bin *b, size_t nslots)
     return TT_OK;
 }
 
-static size_t first_slots(const tt_agg *agg, int32_t sensor)
+static size_hint *hint_of(const tt_agg *agg, int32_t sensor)
 {
     for (size_t i = 0; i < agg->nhints; i++)
         if (agg->hints[i].sensor == sensor)
-            return agg->hints[i].nslots;
-    return AGG_FIRST_SLOTS;
+            return &agg->hints[i];
+    return NULL;
+}
+
+static size_t first_slots(const tt_agg *agg, int32_t sensor)
+{
+    const size_hint *h = hint_of(agg, sensor);
+    return h ? h->nslots : AGG_FIRST_SLOTS;
 }
 
 /* The table a bin of nrows rows needs: what its sensor's next hour starts
@@ -161,11 +175,10 @@ static void remember_slots(tt_agg *agg, int32_t sensor, size_t nrows)
     size_t nslots = AGG_FIRST_SLOTS;
     while (nslots < 2 * nrows)
         nslots *= 2;
-    for (size_t i = 0; i < agg->nhints; i++) {
-        if (agg->hints[i].sensor == sensor) {
-            agg->hints[i].nslots = nslots;
-            return;
-        }
+    size_hint *h = hint_of(agg, sensor);
+    if (h != NULL) {
+        h->nslots = nslots;
+        return;
     }
     size_hint *grown = realloc(agg->hints, (agg->nhints + 1) * sizeof *grown);
     if (grown == NULL)
@@ -240,12 +253,11 @@ static tt_status count_packet(tt_agg *agg, const pending *p, bool bounded)
         tt_status st = bin_rehash(b, b->nslots * 2);
         if (st != TT_OK)
             return st;
-        mask = b->nslots - 1;
-        for (s = (size_t)p->hash & mask; place_used(b->used, s);)
-            s = (s + 1) & mask;
+        s = take_free_place(b->used, b->nslots - 1, p->hash);
+    } else {
+        mark_used(b->used, s); /* where the search ended */
     }
     row = &b->rows[s];
-    b->used[s >> 6] |= (uint64_t)1 << (s & 63);
     memset(row, 0, sizeof *row);
     row->src = p->src;
     row->service = p->service;
@@ -302,20 +314,18 @@ tt_status tt_agg_add(tt_agg *agg, int64_t ts_sec, int32_t sensor, const tt_addr 
          * bound is exact and a refused packet leaves nothing behind. */
         if ((st = count_pending(agg)) != TT_OK || (st = count_packet(agg, &p, true)) != TT_OK)
             return st;
-        if (ts_sec > agg->newest)
-            agg->newest = ts_sec;
-        return TT_OK;
+    } else {
+        if (agg->ring_count == AGG_AHEAD && (st = count_oldest(agg)) != TT_OK)
+            return st;
+        /* Rows are 56 bytes: both cache lines the packet's place may span. */
+        const tt_detail_row *place = &b->rows[(size_t)p.hash & (b->nslots - 1)];
+        __builtin_prefetch(place, 1);
+        __builtin_prefetch((const char *)place + sizeof *place - 1, 1);
+        agg->ring[(agg->ring_head + agg->ring_count) % AGG_AHEAD] = p;
+        agg->ring_count++;
     }
-    if (agg->ring_count == AGG_AHEAD && (st = count_oldest(agg)) != TT_OK)
-        return st;
     if (ts_sec > agg->newest)
         agg->newest = ts_sec;
-    /* Rows are 56 bytes: both cache lines the packet's place may span. */
-    const tt_detail_row *place = &b->rows[(size_t)p.hash & (b->nslots - 1)];
-    __builtin_prefetch(place, 1);
-    __builtin_prefetch((const char *)place + sizeof *place - 1, 1);
-    agg->ring[(agg->ring_head + agg->ring_count) % AGG_AHEAD] = p;
-    agg->ring_count++;
     return TT_OK;
 }
 
