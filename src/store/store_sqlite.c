@@ -241,6 +241,8 @@ static int64_t srcidx_id(int64_t day, int32_t sensor) { return day * TT_LIMIT_SE
  * (copied: SQLite's are valid only until the next step) and the new ones. */
 typedef struct flush_part {
     size_t index;
+    int64_t day;
+    int32_t sensor; /* TT_SRCIDX_ALL: the day of all sensors */
     uint8_t *stored_sets, *stored_totals;
     size_t sets_len, totals_len;
     tt_buf sets, totals;
@@ -278,11 +280,9 @@ static uint8_t *copy_blob(const void *blob, size_t len)
 /* Reads part f's stored blobs. */
 static tt_status flush_part_load(sqlite_store *s, flush_part *f)
 {
-    int64_t day;
-    int32_t sensor;
-    tt_srcidx_builder_day(s->srcidx, f->index, &day, &sensor);
-    sqlite3_stmt *get = sensor == TT_SRCIDX_ALL ? s->srcidx_all_get : s->srcidx_get;
-    sqlite3_bind_int64(get, 1, sensor == TT_SRCIDX_ALL ? day : srcidx_id(day, sensor));
+    bool all = f->sensor == TT_SRCIDX_ALL;
+    sqlite3_stmt *get = all ? s->srcidx_all_get : s->srcidx_get;
+    sqlite3_bind_int64(get, 1, all ? f->day : srcidx_id(f->day, f->sensor));
     int rc = sqlite3_step(get);
     tt_status st = TT_OK;
     if (rc == SQLITE_ROW) {
@@ -302,18 +302,15 @@ static tt_status flush_part_load(sqlite_store *s, flush_part *f)
 /* Writes part f's new blobs. */
 static tt_status flush_part_store(sqlite_store *s, const flush_part *f)
 {
-    int64_t day;
-    int32_t sensor;
-    tt_srcidx_builder_day(s->srcidx, f->index, &day, &sensor);
-    bool all = sensor == TT_SRCIDX_ALL;
+    bool all = f->sensor == TT_SRCIDX_ALL;
     sqlite3_stmt *put = all ? s->srcidx_all_put : s->srcidx_put;
     int at = 1;
     if (all) {
-        sqlite3_bind_int64(put, at++, day);
+        sqlite3_bind_int64(put, at++, f->day);
     } else {
-        sqlite3_bind_int64(put, at++, srcidx_id(day, sensor));
-        sqlite3_bind_int64(put, at++, day);
-        sqlite3_bind_int(put, at++, sensor);
+        sqlite3_bind_int64(put, at++, srcidx_id(f->day, f->sensor));
+        sqlite3_bind_int64(put, at++, f->day);
+        sqlite3_bind_int(put, at++, f->sensor);
     }
     sqlite3_bind_blob(put, at++, f->sets.data, (int)f->sets.len, SQLITE_STATIC);
     sqlite3_bind_blob(put, at, f->totals.data, (int)f->totals.len, SQLITE_STATIC);
@@ -353,6 +350,8 @@ static tt_status srcidx_flush(sqlite_store *s)
             tt_srcidx_builder_day(s->srcidx, i, &day, &sensor);
             if ((sensor == TT_SRCIDX_ALL) == (pass == 1)) {
                 parts[k].index = i;
+                parts[k].day = day;
+                parts[k].sensor = sensor;
                 tt_buf_init(&parts[k].sets, 0);
                 tt_buf_init(&parts[k].totals, 0);
                 k++;
@@ -372,11 +371,8 @@ static tt_status srcidx_flush(sqlite_store *s)
     for (size_t k = 0; k < n && st == TT_ERR_FORMAT; k++) {
         if (parts[k].status != TT_ERR_FORMAT)
             continue;
-        int64_t day;
-        int32_t sensor;
-        tt_srcidx_builder_day(s->srcidx, parts[k].index, &day, &sensor);
         snprintf(s->error, sizeof s->error, "stored source index or totals of day %lld sensor %d are damaged",
-                 (long long)day, sensor);
+                 (long long)parts[k].day, parts[k].sensor);
         break;
     }
     for (size_t k = 0; k < n && st == TT_OK; k++)
