@@ -10,13 +10,10 @@
 #include <string.h>
 
 #include "ship/batch.h"
+#include "test_rng.h"
 
-static uint64_t fixture_rng = 0x5eed;
-static uint32_t fixture_rnd(void)
-{
-    fixture_rng = fixture_rng * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(fixture_rng >> 33);
-}
+static test_rng fixture_rng = {0x5eed};
+static uint32_t fixture_rnd(void) { return test_rng_u32(&fixture_rng); }
 
 static int fixture_row_cmp(const void *a, const void *b) { return tt_detail_row_cmp(a, b); }
 

@@ -2,15 +2,12 @@
  * whatever the flushes in between, and the entry bound refusing a packet
  * without losing or half-counting anything. */
 #include "check.h"
+#include "test_rng.h"
 
 #include "aggregate/aggregator.h"
 
-static uint64_t rng_state = 4242;
-static uint32_t rnd(void)
-{
-    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(rng_state >> 33);
-}
+static test_rng rng = {4242};
+static uint32_t rnd(void) { return test_rng_u32(&rng); }
 
 typedef struct packet {
     int64_t ts;

@@ -1,15 +1,12 @@
 /* Segment codec, Bloom filter and merge. */
 #include "check.h"
+#include "test_rng.h"
 
 #include "aggregate/aggregator.h"
 #include "store/segment.h"
 
-static uint64_t rng_state = 12345;
-static uint32_t rnd(void)
-{
-    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(rng_state >> 33);
-}
+static test_rng rng = {12345};
+static uint32_t rnd(void) { return test_rng_u32(&rng); }
 
 static void make_rows(tt_detail_row *rows, size_t n, int64_t hour, int v6_share)
 {

@@ -1,14 +1,11 @@
 /* Radix sorts against qsort, on sizes around the insertion-sort and digit-width cut-offs. */
 #include "check.h"
+#include "test_rng.h"
 
 #include "util/sort.h"
 
-static uint64_t rng_state = 99;
-static uint64_t rnd(void)
-{
-    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-    return rng_state >> 11;
-}
+static test_rng rng = {99};
+static uint64_t rnd(void) { return test_rng_next(&rng) >> 11; }
 
 static int u64_cmp(const void *a, const void *b)
 {

@@ -1,14 +1,11 @@
 /* Source index: builder, merge with a stored day, unions, damaged blobs. */
 #include "check.h"
+#include "test_rng.h"
 
 #include "store/source_index.h"
 
-static uint64_t rng_state = 777;
-static uint32_t rnd(void)
-{
-    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(rng_state >> 33);
-}
+static test_rng rng = {777};
+static uint32_t rnd(void) { return test_rng_u32(&rng); }
 
 typedef struct pair {
     uint32_t key;
