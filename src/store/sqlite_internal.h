@@ -19,7 +19,7 @@ typedef struct sqlite_store {
     size_t old_cap, merged_cap;
     /* Source sets of the open transaction, written at commit (or sooner when large). */
     tt_srcidx_builder *srcidx;
-    sqlite3_stmt *srcidx_get, *srcidx_put, *srcidx_all_get, *srcidx_all_put;
+    sqlite3_stmt *srcidx_last, *srcidx_all_last, *srcidx_get, *srcidx_put, *srcidx_all_get, *srcidx_all_put;
     tt_buf day_totals;
     struct tt_wal_checkpointer *checkpointer; /* writable file stores: checkpoints off the commit path */
 } sqlite_store;

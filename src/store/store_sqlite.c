@@ -162,6 +162,26 @@ static const char *const schema_migrations[] = {
     "  day INTEGER PRIMARY KEY,"
     "  totals BLOB NOT NULL,"
     "  data BLOB NOT NULL);",
+    /* 5 → 6: a day's index in up to SRCIDX_MAX_PARTS parts, each commit adding
+     * one instead of merging into (re-encoding) the whole stored day: the
+     * ids gain a part number (id × 16 + part; srcidx_all: day × 16 + part). */
+    "CREATE TABLE srcidx_v6("
+    "  id INTEGER PRIMARY KEY," /* (day * 4096 + sensor) * 16 + part */
+    "  day INTEGER NOT NULL,"
+    "  sensor INTEGER NOT NULL,"
+    "  totals BLOB NOT NULL,"
+    "  data BLOB NOT NULL);"
+    "INSERT INTO srcidx_v6 SELECT id * 16, day, sensor, totals, data FROM srcidx;"
+    "DROP TABLE srcidx;"
+    "ALTER TABLE srcidx_v6 RENAME TO srcidx;"
+    "CREATE TABLE srcidx_all_v6("
+    "  id INTEGER PRIMARY KEY," /* day * 16 + part */
+    "  day INTEGER NOT NULL,"
+    "  totals BLOB NOT NULL,"
+    "  data BLOB NOT NULL);"
+    "INSERT INTO srcidx_all_v6 SELECT day * 16, day, totals, data FROM srcidx_all;"
+    "DROP TABLE srcidx_all;"
+    "ALTER TABLE srcidx_all_v6 RENAME TO srcidx_all;",
 };
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
 
@@ -233,7 +253,19 @@ cleanup:
     return st;
 }
 
-static int64_t srcidx_id(int64_t day, int32_t sensor) { return day * TT_LIMIT_SENSORS + sensor; }
+/* A day's index is stored in parts, whose ids follow each other from the
+ * day's first id (spaced SRCIDX_PART_SLOTS apart). A commit adds its sets as
+ * a new part, with no need to read and re-encode what is stored; once a day
+ * has SRCIDX_MAX_PARTS, later commits merge into its last part. Queries take
+ * the union of the parts (and add up their totals). */
+#define SRCIDX_PART_SLOTS 16
+#define SRCIDX_MAX_PARTS 4
+
+/* The first id of a sensor-day (srcidx) or of a day of all sensors (srcidx_all). */
+static int64_t srcidx_id(int64_t day, int32_t sensor)
+{
+    return (sensor == TT_SRCIDX_ALL ? day : day * TT_LIMIT_SENSORS + sensor) * SRCIDX_PART_SLOTS;
+}
 
 /* Merges the transaction's source sets and totals into the stored
  * sensor-days (srcidx) and days of all sensors (srcidx_all). */
@@ -243,6 +275,7 @@ typedef struct flush_part {
     size_t index;
     int64_t day;
     int32_t sensor; /* TT_SRCIDX_ALL: the day of all sensors */
+    int64_t id;     /* of the stored part it is written to */
     uint8_t *stored_sets, *stored_totals;
     size_t sets_len, totals_len;
     tt_buf sets, totals;
@@ -277,14 +310,27 @@ static uint8_t *copy_blob(const void *blob, size_t len)
     return copy;
 }
 
-/* Reads part f's stored blobs. */
+/* Finds where part f goes: a new stored part after the day's last one, or
+ * the last one when the day has SRCIDX_MAX_PARTS (its blobs are read then,
+ * to be merged with f). */
 static tt_status flush_part_load(sqlite_store *s, flush_part *f)
 {
     bool all = f->sensor == TT_SRCIDX_ALL;
+    int64_t first = srcidx_id(f->day, f->sensor);
+    sqlite3_stmt *last = all ? s->srcidx_all_last : s->srcidx_last;
+    sqlite3_bind_int64(last, 1, first);
+    sqlite3_bind_int64(last, 2, first + SRCIDX_PART_SLOTS);
+    int rc = sqlite3_step(last);
+    tt_status st = rc == SQLITE_ROW ? TT_OK : tt_sqlite_fail(s, "source index lookup");
+    int64_t last_id = st == TT_OK && sqlite3_column_type(last, 0) != SQLITE_NULL ? sqlite3_column_int64(last, 0)
+                                                                                : first - 1;
+    sqlite3_reset(last);
+    f->id = last_id - first + 1 < SRCIDX_MAX_PARTS ? last_id + 1 : last_id;
+    if (st != TT_OK || f->id != last_id)
+        return st;
     sqlite3_stmt *get = all ? s->srcidx_all_get : s->srcidx_get;
-    sqlite3_bind_int64(get, 1, all ? f->day : srcidx_id(f->day, f->sensor));
-    int rc = sqlite3_step(get);
-    tt_status st = TT_OK;
+    sqlite3_bind_int64(get, 1, f->id);
+    rc = sqlite3_step(get);
     if (rc == SQLITE_ROW) {
         f->sets_len = (size_t)sqlite3_column_bytes(get, 0);
         f->totals_len = (size_t)sqlite3_column_bytes(get, 1);
@@ -305,13 +351,10 @@ static tt_status flush_part_store(sqlite_store *s, const flush_part *f)
     bool all = f->sensor == TT_SRCIDX_ALL;
     sqlite3_stmt *put = all ? s->srcidx_all_put : s->srcidx_put;
     int at = 1;
-    if (all) {
-        sqlite3_bind_int64(put, at++, f->day);
-    } else {
-        sqlite3_bind_int64(put, at++, srcidx_id(f->day, f->sensor));
-        sqlite3_bind_int64(put, at++, f->day);
+    sqlite3_bind_int64(put, at++, f->id);
+    sqlite3_bind_int64(put, at++, f->day);
+    if (!all)
         sqlite3_bind_int(put, at++, f->sensor);
-    }
     sqlite3_bind_blob(put, at++, f->sets.data, (int)f->sets.len, SQLITE_STATIC);
     sqlite3_bind_blob(put, at, f->totals.data, (int)f->totals.len, SQLITE_STATIC);
     tt_status st = sqlite3_step(put) == SQLITE_DONE ? TT_OK : tt_sqlite_fail(s, "source index write");
@@ -319,22 +362,27 @@ static tt_status flush_part_store(sqlite_store *s, const flush_part *f)
     return st;
 }
 
-/* Writes the source index parts held by the builder, each merged with what
- * is stored. The merging and encoding, most of a final commit's time, run
- * on two threads: first the sensor-days, then the days of all sensors
- * (merged from them). */
+/* Writes the source index parts held by the builder, each as a new stored
+ * part or merged into a day's last one. The merging and encoding, most of a
+ * final commit's time, run on two threads: first the sensor-days, then the
+ * days of all sensors (merged from them). */
 static tt_status srcidx_flush(sqlite_store *s)
 {
     tt_status st = TT_OK;
-    if ((s->srcidx_get == NULL &&
+    if ((s->srcidx_last == NULL &&
+         (st = prepare(s, "SELECT max(id) FROM srcidx WHERE id >= ?1 AND id < ?2", &s->srcidx_last)) != TT_OK) ||
+        (s->srcidx_all_last == NULL &&
+         (st = prepare(s, "SELECT max(id) FROM srcidx_all WHERE id >= ?1 AND id < ?2", &s->srcidx_all_last)) !=
+             TT_OK) ||
+        (s->srcidx_get == NULL &&
          (st = prepare(s, "SELECT data, totals FROM srcidx WHERE id=?1", &s->srcidx_get)) != TT_OK) ||
         (s->srcidx_put == NULL &&
          (st = prepare(s, "INSERT OR REPLACE INTO srcidx(id, day, sensor, data, totals) VALUES(?1, ?2, ?3, ?4, ?5)",
                        &s->srcidx_put)) != TT_OK) ||
         (s->srcidx_all_get == NULL &&
-         (st = prepare(s, "SELECT data, totals FROM srcidx_all WHERE day=?1", &s->srcidx_all_get)) != TT_OK) ||
+         (st = prepare(s, "SELECT data, totals FROM srcidx_all WHERE id=?1", &s->srcidx_all_get)) != TT_OK) ||
         (s->srcidx_all_put == NULL &&
-         (st = prepare(s, "INSERT OR REPLACE INTO srcidx_all(day, data, totals) VALUES(?1, ?2, ?3)",
+         (st = prepare(s, "INSERT OR REPLACE INTO srcidx_all(id, day, data, totals) VALUES(?1, ?2, ?3, ?4)",
                        &s->srcidx_all_put)) != TT_OK))
         return st;
     size_t n = tt_srcidx_builder_days(s->srcidx);
@@ -495,6 +543,8 @@ static void sqlite_close(tt_store *store)
     sqlite3_finalize(s->rollup_delete);
     sqlite3_finalize(s->rollup_insert);
     sqlite3_finalize(s->victim_upsert);
+    sqlite3_finalize(s->srcidx_last);
+    sqlite3_finalize(s->srcidx_all_last);
     sqlite3_finalize(s->srcidx_get);
     sqlite3_finalize(s->srcidx_put);
     sqlite3_finalize(s->srcidx_all_get);
@@ -1074,7 +1124,8 @@ static tt_status range_sql(const tt_rollup_filter *f, const char *column, tt_buf
 static tt_status filter_sql(const tt_rollup_filter *f, tt_buf *sql) { return range_sql(f, "hour", sql); }
 
 /* Where a read of whole days goes: the days of all sensors (srcidx_all, only
- * when the filter takes every sensor), else the sensor-days by id range. */
+ * when the filter takes every sensor), else the sensor-days; both by id
+ * range, every part of each day. */
 typedef struct day_rows {
     const char *table, *sensor, *range; /* table, sensor column (or -1), column of the range */
     int64_t from, to;                   /* bounds of the range */
@@ -1083,7 +1134,8 @@ typedef struct day_rows {
 static day_rows day_rows_of(bool all_sensors, int64_t day_from, int64_t day_to)
 {
     if (all_sensors)
-        return (day_rows){"srcidx_all", "-1", "day", day_from, day_to};
+        return (day_rows){"srcidx_all", "-1", "id", srcidx_id(day_from, TT_SRCIDX_ALL),
+                          srcidx_id(day_to, TT_SRCIDX_ALL)};
     return (day_rows){"srcidx", "sensor", "id", srcidx_id(day_from, 0), srcidx_id(day_to, 0)};
 }
 
