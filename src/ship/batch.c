@@ -10,6 +10,10 @@
 
 #define BATCH_MAGIC "TTOB"
 #define META_ZSTD_LEVEL 3
+/* A quiet sensor's sections are small: there zstd's slowest level costs
+ * milliseconds and saves ~2 % of the bytes on the wire. */
+#define SMALL_SECTION_ROWS 16384
+#define SMALL_SECTION_LEVEL 19
 /* Bounds a hostile batch cannot exceed. */
 #define MAX_GAPS 4096
 #define MAX_SECTIONS 1024
@@ -64,7 +68,7 @@ tt_status tt_batch_builder_add_hour(tt_batch_builder *b, int64_t hour, const tt_
         return TT_OK;
     if (hour < 0 || b->nsections == MAX_SECTIONS || n > TT_LIMIT_SEGMENT_ROWS)
         return TT_ERR_USAGE;
-    tt_status st = tt_segment_encode(rows, n, hour, META_ZSTD_LEVEL, &b->scratch, &b->bloom);
+    tt_status st = tt_segment_encode_compact(rows, n, hour, n <= SMALL_SECTION_ROWS ? SMALL_SECTION_LEVEL : META_ZSTD_LEVEL, &b->scratch, &b->bloom);
     if (st != TT_OK)
         return st;
     if ((st = put_varint(&b->sections, (uint64_t)hour)) || (st = put_varint(&b->sections, n)) ||
@@ -318,8 +322,8 @@ static tt_status batch_decode(const uint8_t *data, size_t len, bool keep_rows, t
         FAIL("batch of %zu bytes is larger than the limit (%zu)", len, TT_BATCH_MAX_BYTES);
     if (len < 5 || memcmp(data, BATCH_MAGIC, 4) != 0)
         FAIL("not a teiten batch (offset 0: bad magic)");
-    if (data[4] != TT_BATCH_VERSION)
-        FAIL("batch version %u is not supported (offset 4; this teiten reads version %d)", data[4],
+    if (data[4] < 1 || data[4] > TT_BATCH_VERSION)
+        FAIL("batch version %u is not supported (offset 4; this teiten reads versions 1 to %d)", data[4],
              TT_BATCH_VERSION);
     tt_cursor c;
     tt_cursor_init(&c, data + 5, len - 5);

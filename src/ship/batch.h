@@ -11,7 +11,7 @@
  *   "TTOB" version(1)
  *   varint meta_len, meta: a zstd frame of varints (header, gaps, victims)
  *   varint nsections, then per section: varint hour, varint nrows,
- *                                       varint len, segment bytes
+ *                                       varint len, segment bytes (compact)
  */
 #ifndef TT_SHIP_BATCH_H
 #define TT_SHIP_BATCH_H
@@ -27,7 +27,9 @@
 #include "util/buf.h"
 #include "util/status.h"
 
-#define TT_BATCH_VERSION 1
+/* Version 2: sections are compact (version 3) segments; version 1 batches,
+ * whose sections are version 2 segments, are still read. */
+#define TT_BATCH_VERSION 2
 
 typedef enum tt_gap_reason {
     TT_GAP_SPOOL_FULL = 1,   /* the sensor's spool was at its cap: packets not kept */

@@ -11,7 +11,27 @@
  *               the hour start, last-first (varints)
  * Version 1 (teiten 0.1 stores) lacked asn, flags, kind and os; it is still
  * read. Columns of similar values side by side are what lets zstd squeeze a
- * row to a few bytes. */
+ * row to a few bytes.
+ *
+ * Version 3, the compact form a sensor ships (tt_segment_encode_compact):
+ * one version byte, a varint body length, then a zstd frame whose columns
+ * are each a block of their own (in one block, a small batch's columns
+ * shared one Huffman table: ~1 bit a row at best, even for a column that is
+ * almost always 0). The counts are followed by the first-second base (a
+ * varint); the columns are
+ *   per source: IPv6 addresses (16 bytes), the IPv4 deltas as four byte
+ *               planes (high byte first), then cc, asn, flags and rows as in
+ *               version 2;
+ *   per row:    class (1 byte: proto class tcp/udp/icmp/icmp6/other << 4 |
+ *               kind), port value (varint: port + 1, ICMP type + 1), proto
+ *               (class other only), then, as only their exceptions are
+ *               listed, the rows with an os (varint gap to the previous
+ *               one) and their os bytes, ttl (1 byte), the rows of more than
+ *               one packet or second (varint gap), their packets-1 and
+ *               last-first (varints), then bytes - 40 x packets (zigzag
+ *               varint) and first second - base (varint).
+ * Decoding turns these into version 2 columns and reads them as version 2,
+ * so one decoder checks every version. */
 #include "store/segment.h"
 
 #include <stdlib.h>
@@ -21,6 +41,7 @@
 #include "util/limits.h"
 
 #define SEGMENT_VERSION 2
+#define SEGMENT_COMPACT 3
 #define BLOOM_BITS_PER_SOURCE 8
 #define BLOOM_HASHES 4
 
@@ -40,6 +61,32 @@ enum {
     COL_SPAN,
     COLUMN_COUNT
 };
+/* The columns of a version 3 segment. */
+enum {
+    C3_ADDR6, /* IPv6 sources, 16 bytes each */
+    C3_D0,    /* IPv4 sources: bits 24-31 of the delta to the previous one */
+    C3_D1,
+    C3_D2,
+    C3_D3, /* bits 0-7 */
+    C3_CC, /* C3_CC..C3_ROWS: as COL_CC..COL_ROWS */
+    C3_ASN,
+    C3_FLAGS,
+    C3_ROWS,
+    C3_CLASS,
+    C3_PORT,
+    C3_PROTO,
+    C3_OS_AT,
+    C3_OS,
+    C3_TTL,
+    C3_MULTI_AT,
+    C3_PACKETS,
+    C3_SPAN,
+    C3_BYTES,
+    C3_FIRST,
+    C3_COUNT
+};
+#define V3_BYTES_PER_PACKET 40 /* bytes are stored as the difference to this times packets */
+
 /* Where each column sits in a version 1 segment; -1 = absent. */
 static const int v1_position[COLUMN_COUNT] = {0, 1, -1, -1, 2, 3, -1, -1, 4, 5, 6, 7};
 #define V1_COLUMNS 8
@@ -100,6 +147,9 @@ static _Thread_local ZSTD_DCtx *segment_dctx;
  * announce up to TT_LIMIT_BUF_MAX) is freed after its decode, not kept. */
 static _Thread_local uint8_t *segment_body;
 static _Thread_local size_t segment_body_cap;
+/* A version 3 segment's per-row columns, turned into version 2 ones. */
+static _Thread_local uint8_t *segment_expanded;
+static _Thread_local size_t segment_expanded_cap;
 #define SEGMENT_BODY_KEEP ((size_t)16 << 20)
 
 void tt_segment_thread_cleanup(void)
@@ -107,23 +157,104 @@ void tt_segment_thread_cleanup(void)
     ZSTD_freeCCtx(segment_cctx);
     ZSTD_freeDCtx(segment_dctx);
     free(segment_body);
+    free(segment_expanded);
     segment_cctx = NULL;
     segment_dctx = NULL;
     segment_body = NULL;
     segment_body_cap = 0;
+    segment_expanded = NULL;
+    segment_expanded_cap = 0;
 }
 
-tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, int zstd_level, tt_buf *out,
-                            tt_buf *bloom)
+static uint8_t proto_class(uint8_t proto)
+{
+    return proto == 6 ? 0 : proto == 17 ? 1 : proto == 1 ? 2 : proto == 58 ? 3 : 4;
+}
+static const uint8_t class_proto[4] = {6, 17, 1, 58};
+
+/* Zigzag of a difference taken modulo 2^64 (small negative ones stay
+ * small; any uint64 round-trips, so fuzzed byte counts do too). */
+static uint64_t zigzag(uint64_t d) { return d << 1 ^ (0 - (d >> 63)); }
+static uint64_t unzigzag(uint64_t z) { return z >> 1 ^ (0 - (z & 1)); }
+
+/* Row r's version 3 per-row values (see the top of this file). */
+static void put_compact_row(tt_buf *c3, const tt_detail_row *row, size_t r, int64_t first_base, size_t *next_os,
+                            size_t *next_multi)
+{
+    uint8_t proto = tt_service_proto(row->service), pclass = proto_class(proto);
+    uint32_t value = row->service & 0x1ffff;
+    tt_buf_put_u8_unchecked(&c3[C3_CLASS], (uint8_t)(pclass << 4 | row->kind));
+    tt_buf_put_varint_unchecked(&c3[C3_PORT], value);
+    if (pclass == 4)
+        tt_buf_put_u8_unchecked(&c3[C3_PROTO], proto);
+    if (row->os != 0) {
+        tt_buf_put_varint_unchecked(&c3[C3_OS_AT], r - *next_os);
+        tt_buf_put_u8_unchecked(&c3[C3_OS], row->os);
+        *next_os = r + 1;
+    }
+    tt_buf_put_u8_unchecked(&c3[C3_TTL], row->ttl);
+    if (row->packets > 1 || row->last != row->first) {
+        tt_buf_put_varint_unchecked(&c3[C3_MULTI_AT], r - *next_multi);
+        tt_buf_put_varint_unchecked(&c3[C3_PACKETS], row->packets - 1);
+        tt_buf_put_varint_unchecked(&c3[C3_SPAN], row->last - row->first);
+        *next_multi = r + 1;
+    }
+    tt_buf_put_varint_unchecked(&c3[C3_BYTES], zigzag(row->bytes - (uint64_t)row->packets * V3_BYTES_PER_PACKET));
+    tt_buf_put_varint_unchecked(&c3[C3_FIRST], (uint64_t)((int64_t)row->first - first_base));
+}
+
+/* A column shorter than this shares the next one's block (a block costs a
+ * header and its own tables). */
+#define V3_MIN_BLOCK 32
+
+/* Appends body's length and body, compressed, to out (which has room for
+ * bound bytes more), each of its nchunks chunks (ends[]: their end offsets)
+ * a zstd block of its own unless it is short. */
+static tt_status compress_chunks(const tt_buf *body, const size_t *ends, size_t nchunks, int zstd_level,
+                                 size_t bound, tt_buf *out)
+{
+    if (ZSTD_isError(ZSTD_CCtx_reset(segment_cctx, ZSTD_reset_session_and_parameters)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_compressionLevel, zstd_level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_contentSizeFlag, 0)))
+        return TT_ERR_FORMAT;
+    /* The body length goes before the frame: told the size, zstd picks its
+     * parameters for small inputs, which made these columns ~2 % larger. */
+    tt_buf_put_varint_unchecked(out, body->len);
+    ZSTD_outBuffer dst = {out->data + out->len, bound, 0};
+    size_t start = 0;
+    for (size_t c = 0; c < nchunks; c++) {
+        if (ends[c] - start < V3_MIN_BLOCK && c + 1 < nchunks)
+            continue;
+        ZSTD_inBuffer src = {body->data + start, ends[c] - start, 0};
+        ZSTD_EndDirective mode = c + 1 < nchunks ? ZSTD_e_flush : ZSTD_e_end;
+        size_t left;
+        do {
+            left = ZSTD_compressStream2(segment_cctx, &dst, &src, mode);
+            if (ZSTD_isError(left) || (left != 0 && dst.pos == dst.size))
+                return TT_ERR_FORMAT;
+        } while (left != 0 || src.pos < src.size);
+        start = ends[c];
+    }
+    out->len += dst.pos;
+    return TT_OK;
+}
+
+static tt_status segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, int zstd_level, bool compact,
+                                tt_buf *out, tt_buf *bloom)
 {
     tt_status st = TT_ERR_NOMEM;
-    tt_buf col[COLUMN_COUNT], body;
+    tt_buf col[COLUMN_COUNT], c3[C3_COUNT], body;
     tt_buf_init(&body, 0);
     for (int i = 0; i < COLUMN_COUNT; i++)
         tt_buf_init(&col[i], 0);
+    for (int i = 0; i < C3_COUNT; i++)
+        tt_buf_init(&c3[i], 0);
 
+    int64_t hour_start = hour * 3600, first_base = hour_start + 3599;
     size_t nsrc = 0, n_low6 = 0, n_v4 = 0;
     for (size_t i = 0; i < n; i++) {
+        if (rows[i].first < first_base)
+            first_base = rows[i].first;
         if (i > 0 && tt_detail_row_cmp(&rows[i - 1], &rows[i]) >= 0) {
             st = TT_ERR_USAGE; /* caller broke the sort contract */
             goto cleanup;
@@ -142,11 +273,18 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
     }
     /* Worst cases per column, reserved once so the hot loop writes unchecked. */
     static const size_t per_source[COLUMN_COUNT] = {16, 2, TT_VARINT_MAX, 1, TT_VARINT_MAX};
-    for (int c = 0; c < COLUMN_COUNT; c++) {
+    for (int c = 0; c < (compact ? COL_KEY : COLUMN_COUNT); c++) {
         size_t need = c < COL_KEY ? nsrc * per_source[c] : n * TT_VARINT_MAX;
         if (tt_buf_reserve(&col[c], need + 1))
             goto cleanup;
     }
+    static const size_t c3_per_source[C3_CLASS] = {16, 1, 1, 1, 1, 2, TT_VARINT_MAX, 1, TT_VARINT_MAX};
+    for (int c = 0; compact && c < C3_COUNT; c++)
+        if (tt_buf_reserve(&c3[c], (c < C3_CLASS ? nsrc * c3_per_source[c] : n * TT_VARINT_MAX) + 1))
+            goto cleanup;
+    if (first_base < hour_start)
+        first_base = hour_start; /* a row before the hour is refused below */
+    size_t next_os = 0, next_multi = 0; /* rows after the last exception (version 3) */
 
     size_t bloom_bytes = (nsrc * BLOOM_BITS_PER_SOURCE + 7) / 8;
     if (bloom_bytes < 8)
@@ -157,7 +295,6 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
     memset(bloom->data, 0, bloom_bytes);
     bloom->len = bloom_bytes;
 
-    int64_t hour_start = hour * 3600;
     uint32_t prev_v4 = 0;
     size_t i = 0;
     while (i < n) {
@@ -165,19 +302,25 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
         size_t j = i + 1;
         while (j < n && tt_addr_cmp(&rows[j].src, &first->src) == 0)
             j++;
+        tt_buf *addr = compact ? &c3[C3_ADDR6] : &col[COL_ADDR];
         if (tt_addr_is_v4(&first->src)) {
-            uint32_t v4 = tt_addr_v4(&first->src);
-            tt_buf_put_varint_unchecked(&col[COL_ADDR], v4 - prev_v4);
+            uint32_t v4 = tt_addr_v4(&first->src), delta = v4 - prev_v4;
+            if (compact)
+                for (int b = 0; b < 4; b++)
+                    tt_buf_put_u8_unchecked(&c3[C3_D0 + b], (uint8_t)(delta >> (24 - 8 * b)));
+            else
+                tt_buf_put_varint_unchecked(addr, delta);
             prev_v4 = v4;
         } else {
-            memcpy(col[COL_ADDR].data + col[COL_ADDR].len, first->src.bytes, 16);
-            col[COL_ADDR].len += 16;
+            memcpy(addr->data + addr->len, first->src.bytes, 16);
+            addr->len += 16;
         }
-        tt_buf_put_u8_unchecked(&col[COL_CC], (uint8_t)(first->cc >> 8));
-        tt_buf_put_u8_unchecked(&col[COL_CC], (uint8_t)first->cc);
-        tt_buf_put_varint_unchecked(&col[COL_ASN], first->asn);
-        tt_buf_put_u8_unchecked(&col[COL_FLAGS], first->src_flags);
-        tt_buf_put_varint_unchecked(&col[COL_ROWS], j - i - 1);
+        tt_buf *source_cols = compact ? &c3[C3_CC] : &col[COL_CC]; /* cc, asn, flags, rows */
+        tt_buf_put_u8_unchecked(&source_cols[0], (uint8_t)(first->cc >> 8));
+        tt_buf_put_u8_unchecked(&source_cols[0], (uint8_t)first->cc);
+        tt_buf_put_varint_unchecked(&source_cols[1], first->asn);
+        tt_buf_put_u8_unchecked(&source_cols[2], first->src_flags);
+        tt_buf_put_varint_unchecked(&source_cols[3], j - i - 1);
         size_t pos[BLOOM_HASHES];
         bloom_positions(&first->src, bloom_bytes * 8, pos);
         for (int h = 0; h < BLOOM_HASHES; h++)
@@ -190,6 +333,10 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
                 row->last >= hour_start + 3600) {
                 st = TT_ERR_USAGE;
                 goto cleanup;
+            }
+            if (compact) {
+                put_compact_row(c3, row, r, first_base, &next_os, &next_multi);
+                continue;
             }
             uint32_t key = tt_detail_key(row);
             tt_buf_put_varint_unchecked(&col[COL_KEY], key - prev_key);
@@ -204,40 +351,62 @@ tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, i
         i = j;
     }
 
-    size_t body_size = 4 * TT_VARINT_MAX + COLUMN_COUNT * TT_VARINT_MAX;
-    for (int c = 0; c < COLUMN_COUNT; c++)
-        body_size += col[c].len;
+    tt_buf *written = compact ? c3 : col;
+    int ncolumns = compact ? C3_COUNT : COLUMN_COUNT;
+    size_t body_size = 5 * TT_VARINT_MAX + (size_t)ncolumns * TT_VARINT_MAX;
+    for (int c = 0; c < ncolumns; c++)
+        body_size += written[c].len;
     if (tt_buf_reserve(&body, body_size))
         goto cleanup;
     tt_buf_put_varint_unchecked(&body, n);
     tt_buf_put_varint_unchecked(&body, nsrc);
     tt_buf_put_varint_unchecked(&body, n_low6);
     tt_buf_put_varint_unchecked(&body, n_v4);
-    for (int c = 0; c < COLUMN_COUNT; c++) {
-        tt_buf_put_varint_unchecked(&body, col[c].len);
-        memcpy(body.data + body.len, col[c].data, col[c].len);
-        body.len += col[c].len;
+    if (compact)
+        tt_buf_put_varint_unchecked(&body, (uint64_t)(first_base - hour_start));
+    size_t ends[C3_COUNT];
+    for (int c = 0; c < ncolumns; c++) {
+        tt_buf_put_varint_unchecked(&body, written[c].len);
+        memcpy(body.data + body.len, written[c].data, written[c].len);
+        body.len += written[c].len;
+        ends[c] = body.len;
     }
 
     if (segment_cctx == NULL && (segment_cctx = ZSTD_createCCtx()) == NULL)
         goto cleanup;
-    size_t bound = ZSTD_compressBound(body.len);
+    /* + a block header per column, and the body length before the frame */
+    size_t bound = ZSTD_compressBound(body.len) + (size_t)ncolumns * 8 + TT_VARINT_MAX;
     tt_buf_reset(out);
     if (tt_buf_reserve(out, bound + 1))
         goto cleanup;
-    out->data[0] = SEGMENT_VERSION;
-    size_t z = ZSTD_compressCCtx(segment_cctx, out->data + 1, bound, body.data, body.len, zstd_level);
-    if (ZSTD_isError(z)) {
-        st = TT_ERR_FORMAT;
-        goto cleanup;
+    out->data[0] = compact ? SEGMENT_COMPACT : SEGMENT_VERSION;
+    if (compact) {
+        out->len = 1;
+        st = compress_chunks(&body, ends, (size_t)ncolumns, zstd_level, bound, out);
+    } else {
+        size_t z = ZSTD_compressCCtx(segment_cctx, out->data + 1, bound, body.data, body.len, zstd_level);
+        st = ZSTD_isError(z) ? TT_ERR_FORMAT : TT_OK;
+        out->len = 1 + (ZSTD_isError(z) ? 0 : z);
     }
-    out->len = 1 + z;
-    st = TT_OK;
 cleanup:
     for (int c = 0; c < COLUMN_COUNT; c++)
         tt_buf_free(&col[c]);
+    for (int c = 0; c < C3_COUNT; c++)
+        tt_buf_free(&c3[c]);
     tt_buf_free(&body);
     return st;
+}
+
+tt_status tt_segment_encode(const tt_detail_row *rows, size_t n, int64_t hour, int zstd_level, tt_buf *out,
+                            tt_buf *bloom)
+{
+    return segment_encode(rows, n, hour, zstd_level, false, out, bloom);
+}
+
+tt_status tt_segment_encode_compact(const tt_detail_row *rows, size_t n, int64_t hour, int zstd_level,
+                                    tt_buf *out, tt_buf *bloom)
+{
+    return segment_encode(rows, n, hour, zstd_level, true, out, bloom);
 }
 
 static tt_status grow_rows(tt_detail_row **rows, size_t *cap, size_t need)
@@ -313,15 +482,136 @@ static void skip_rows(tt_cursor *col, uint64_t k, bool v1, bool keys_only)
     skip_varints(&col[COL_SPAN], k);
 }
 
+/* Bytes a row may take in each version 2 per-row column (varints of at most
+ * 32, 8, 64, 64 and 64 bits), in column order from COL_KEY. */
+static const size_t expanded_row_bytes[COLUMN_COUNT - COL_KEY] = {5, 1, 1, 5, 10, 10, 10};
+
+/* Next exception row of a version 3 exception list (UINT64_MAX: none left);
+ * `after` is the row after the previous one. */
+static uint64_t next_exception(tt_cursor *at, uint64_t after, uint64_t nrows)
+{
+    if (tt_cursor_left(at) == 0)
+        return UINT64_MAX;
+    uint64_t gap = tt_cursor_varint(at);
+    return at->failed || gap >= nrows - after ? nrows : after + gap; /* nrows: never reached, fails at the end */
+}
+
+/* Turns a version 3 segment's columns (c3) into version 2 ones (col[]),
+ * the rewritten ones in this thread's scratch. Values are checked by the
+ * version 2 decoding that follows; what could wrap here is checked here. */
+static tt_status expand_compact(uint64_t nsrc, uint64_t n_low6, uint64_t n_v4, uint64_t nrows, uint64_t first_base,
+                                tt_cursor *c3, tt_cursor *col)
+{
+    /* One class byte a row and one byte a source in each plane or 16 in
+     * the IPv6 column: the counts are bounded by the data. */
+    uint64_t n_v6 = nsrc - n_v4;
+    if (tt_cursor_left(&c3[C3_CLASS]) != nrows || tt_cursor_left(&c3[C3_ADDR6]) / 16 != n_v6 ||
+        tt_cursor_left(&c3[C3_ADDR6]) % 16 != 0 || first_base >= 3600)
+        return TT_ERR_FORMAT;
+    for (int b = C3_D0; b <= C3_D3; b++)
+        if (tt_cursor_left(&c3[b]) != n_v4)
+            return TT_ERR_FORMAT;
+    size_t need = (size_t)nsrc * 16, at[COLUMN_COUNT - COL_KEY];
+    for (int c = 0; c < COLUMN_COUNT - COL_KEY; c++) {
+        at[c] = need;
+        need += (size_t)nrows * expanded_row_bytes[c];
+    }
+    if (need > segment_expanded_cap) {
+        uint8_t *grown = realloc(segment_expanded, need ? need : 1);
+        if (grown == NULL)
+            return TT_ERR_NOMEM;
+        segment_expanded = grown;
+        segment_expanded_cap = need;
+    }
+    /* Views into the scratch, never grown: the addresses, then the per-row columns. */
+    tt_buf addr = {segment_expanded, 0, (size_t)nsrc * 16, 0}, out[COLUMN_COUNT - COL_KEY];
+    for (int c = 0; c < COLUMN_COUNT - COL_KEY; c++)
+        out[c] = (tt_buf){segment_expanded + at[c], 0, (size_t)nrows * expanded_row_bytes[c], 0};
+    tt_buf *key_col = &out[COL_KEY - COL_KEY], *os_col = &out[COL_OS - COL_KEY], *ttl_col = &out[COL_TTL - COL_KEY],
+           *packets_col = &out[COL_PACKETS - COL_KEY], *bytes_col = &out[COL_BYTES - COL_KEY],
+           *first_col = &out[COL_FIRST - COL_KEY], *span_col = &out[COL_SPAN - COL_KEY];
+
+    tt_cursor rows_col = c3[C3_ROWS]; /* a copy: version 2 decoding reads it again */
+    uint64_t next_os = next_exception(&c3[C3_OS_AT], 0, nrows);
+    uint64_t next_multi = next_exception(&c3[C3_MULTI_AT], 0, nrows);
+    uint64_t r = 0;
+    for (uint64_t s = 0; s < nsrc; s++) {
+        if (s >= n_low6 && s < n_low6 + n_v4) {
+            uint32_t delta = 0;
+            for (int b = C3_D0; b <= C3_D3; b++)
+                delta = delta << 8 | tt_cursor_u8(&c3[b]);
+            tt_buf_put_varint_unchecked(&addr, delta);
+        } else {
+            memcpy(addr.data + addr.len, tt_cursor_take(&c3[C3_ADDR6], 16), 16);
+            addr.len += 16;
+        }
+        uint64_t count = tt_cursor_varint(&rows_col) + 1;
+        if (rows_col.failed || count > nrows - r)
+            return TT_ERR_FORMAT;
+        uint32_t prev_key = 0;
+        for (uint64_t k = 0; k < count; k++, r++) {
+            uint8_t cls = tt_cursor_u8(&c3[C3_CLASS]), pclass = cls >> 4;
+            uint64_t value = tt_cursor_varint(&c3[C3_PORT]);
+            uint8_t proto = pclass < 4 ? class_proto[pclass] : tt_cursor_u8(&c3[C3_PROTO]);
+            if (pclass > 4 || proto_class(proto) != pclass || value > 0x1ffff)
+                return TT_ERR_FORMAT; /* one way to write each key */
+            uint32_t key = ((uint32_t)proto << 17 | (uint32_t)value) << 4 | (cls & 0xf);
+            if (k > 0 && key <= prev_key)
+                return TT_ERR_FORMAT;
+            tt_buf_put_varint_unchecked(key_col, key - prev_key);
+            prev_key = key;
+
+            uint8_t os = 0;
+            if (r == next_os) {
+                if ((os = tt_cursor_u8(&c3[C3_OS])) == 0)
+                    return TT_ERR_FORMAT;
+                next_os = next_exception(&c3[C3_OS_AT], r + 1, nrows);
+            }
+            tt_buf_put_u8_unchecked(os_col, os);
+            tt_buf_put_u8_unchecked(ttl_col, tt_cursor_u8(&c3[C3_TTL]));
+            uint64_t packets = 1, span = 0;
+            if (r == next_multi) {
+                packets = tt_cursor_varint(&c3[C3_PACKETS]);
+                span = tt_cursor_varint(&c3[C3_SPAN]);
+                if (packets >= UINT32_MAX || (packets == 0 && span == 0))
+                    return TT_ERR_FORMAT; /* (1, 0) is not an exception */
+                packets += 1;
+                next_multi = next_exception(&c3[C3_MULTI_AT], r + 1, nrows);
+            }
+            uint64_t bytes = packets * V3_BYTES_PER_PACKET + unzigzag(tt_cursor_varint(&c3[C3_BYTES]));
+            uint64_t first = tt_cursor_varint(&c3[C3_FIRST]);
+            if (first >= 3600)
+                return TT_ERR_FORMAT;
+            tt_buf_put_varint_unchecked(packets_col, packets - 1);
+            tt_buf_put_varint_unchecked(bytes_col, bytes);
+            tt_buf_put_varint_unchecked(first_col, first + first_base);
+            tt_buf_put_varint_unchecked(span_col, span);
+        }
+    }
+    if (r != nrows || next_os != UINT64_MAX || next_multi != UINT64_MAX)
+        return TT_ERR_FORMAT;
+    for (int c = 0; c < C3_COUNT; c++)
+        if (c3[c].failed || (c != C3_CC && c != C3_ASN && c != C3_FLAGS && c != C3_ROWS && tt_cursor_left(&c3[c]) != 0))
+            return TT_ERR_FORMAT;
+    tt_cursor_init(&col[COL_ADDR], addr.data, addr.len);
+    for (int c = COL_CC; c <= COL_ROWS; c++)
+        col[c] = c3[C3_CC + (c - COL_CC)];
+    for (int c = COL_KEY; c < COLUMN_COUNT; c++)
+        tt_cursor_init(&col[c], out[c - COL_KEY].data, out[c - COL_KEY].len);
+    return TT_OK;
+}
+
 static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, bool keys_only,
                                 const tt_row_match *match, tt_detail_row **rows, size_t *n, size_t *cap)
 {
     *n = 0;
-    if (len < 1 || (data[0] != 1 && data[0] != SEGMENT_VERSION))
+    if (len < 1 || (data[0] != 1 && data[0] != SEGMENT_VERSION && data[0] != SEGMENT_COMPACT))
         return TT_ERR_FORMAT;
-    bool v1 = data[0] == 1;
-    unsigned long long content = ZSTD_getFrameContentSize(data + 1, len - 1);
-    if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN ||
+    bool v1 = data[0] == 1, v3 = data[0] == SEGMENT_COMPACT;
+    tt_cursor frame; /* version 3: the body length, then the frame */
+    tt_cursor_init(&frame, data + 1, len - 1);
+    unsigned long long content = v3 ? tt_cursor_varint(&frame) : ZSTD_getFrameContentSize(data + 1, len - 1);
+    if (frame.failed || content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN ||
         content > TT_LIMIT_BUF_MAX)
         return TT_ERR_FORMAT;
     if (content > segment_body_cap) {
@@ -337,7 +627,7 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
         st = TT_ERR_NOMEM;
         goto cleanup;
     }
-    size_t got = ZSTD_decompressDCtx(segment_dctx, body, content, data + 1, len - 1);
+    size_t got = ZSTD_decompressDCtx(segment_dctx, body, content, frame.p, tt_cursor_left(&frame));
     if (ZSTD_isError(got) || got != content)
         goto cleanup;
 
@@ -345,11 +635,12 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     tt_cursor_init(&head, body, got);
     uint64_t nrows = tt_cursor_varint(&head), nsrc = tt_cursor_varint(&head);
     uint64_t n_low6 = tt_cursor_varint(&head), n_v4 = tt_cursor_varint(&head);
+    uint64_t first_base = v3 ? tt_cursor_varint(&head) : 0;
     if (head.failed || nsrc > nrows || n_low6 > nsrc || n_v4 > nsrc - n_low6 ||
         nrows > TT_LIMIT_SEGMENT_ROWS || (nrows > 0 && nsrc == 0))
         goto cleanup;
-    tt_cursor stored[COLUMN_COUNT];
-    int stored_columns = v1 ? V1_COLUMNS : COLUMN_COUNT;
+    tt_cursor stored[C3_COUNT];
+    int stored_columns = v1 ? V1_COLUMNS : v3 ? C3_COUNT : COLUMN_COUNT;
     for (int c = 0; c < stored_columns; c++) {
         uint64_t clen = tt_cursor_varint(&head);
         const uint8_t *p = head.failed ? NULL : tt_cursor_take(&head, clen);
@@ -362,10 +653,12 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     /* col[] by meaning; absent version 1 columns read as empty (zeros). */
     tt_cursor col[COLUMN_COUNT], absent;
     tt_cursor_init(&absent, NULL, 0);
-    for (int c = 0; c < COLUMN_COUNT; c++) {
+    for (int c = 0; c < COLUMN_COUNT && !v3; c++) {
         int at = v1 ? v1_position[c] : c;
         col[c] = at >= 0 ? stored[at] : absent;
     }
+    if (v3 && (st = expand_compact(nsrc, n_low6, n_v4, nrows, first_base, stored, col)) != TT_OK)
+        goto cleanup;
     if ((st = grow_rows(rows, cap, nrows)) != TT_OK)
         goto cleanup;
     st = TT_ERR_FORMAT;
@@ -476,6 +769,11 @@ cleanup:
         free(segment_body);
         segment_body = NULL;
         segment_body_cap = 0;
+    }
+    if (segment_expanded_cap > SEGMENT_BODY_KEEP) {
+        free(segment_expanded);
+        segment_expanded = NULL;
+        segment_expanded_cap = 0;
     }
     return st;
 }
