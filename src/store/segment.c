@@ -273,7 +273,7 @@ static tt_status segment_encode(const tt_detail_row *rows, size_t n, int64_t hou
     }
     /* Worst cases per column, reserved once so the hot loop writes unchecked. */
     static const size_t per_source[COLUMN_COUNT] = {16, 2, TT_VARINT_MAX, 1, TT_VARINT_MAX};
-    for (int c = 0; c < (compact ? COL_KEY : COLUMN_COUNT); c++) {
+    for (int c = 0; !compact && c < COLUMN_COUNT; c++) {
         size_t need = c < COL_KEY ? nsrc * per_source[c] : n * TT_VARINT_MAX;
         if (tt_buf_reserve(&col[c], need + 1))
             goto cleanup;
@@ -542,7 +542,10 @@ static tt_status expand_compact(uint64_t nsrc, uint64_t n_low6, uint64_t n_v4, u
                 delta = delta << 8 | tt_cursor_u8(&c3[b]);
             tt_buf_put_varint_unchecked(&addr, delta);
         } else {
-            memcpy(addr.data + addr.len, tt_cursor_take(&c3[C3_ADDR6], 16), 16);
+            const uint8_t *v6 = tt_cursor_take(&c3[C3_ADDR6], 16); /* present: its length was checked */
+            if (v6 == NULL)
+                return TT_ERR_FORMAT;
+            memcpy(addr.data + addr.len, v6, 16);
             addr.len += 16;
         }
         uint64_t count = tt_cursor_varint(&rows_col) + 1;

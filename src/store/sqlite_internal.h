@@ -13,7 +13,8 @@ typedef struct sqlite_store {
     tt_store base;
     sqlite3 *db;
     char error[512];
-    sqlite3_stmt *segment_get, *segment_insert, *segment_update, *rollup_delete, *rollup_insert, *victim_upsert;
+    sqlite3_stmt *segment_get, *segment_insert, *segment_update, *rollup_delete, *rollup_insert, *rollup_insert_many,
+        *victim_upsert;
     tt_buf data, bloom, totals;
     tt_detail_row *old_rows, *merged_rows;
     size_t old_cap, merged_cap;
