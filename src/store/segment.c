@@ -208,17 +208,25 @@ static void put_compact_row(tt_buf *c3, const tt_detail_row *row, size_t r, int6
 #define V3_MIN_BLOCK 32
 
 /* Appends body's length and body, compressed, to out (which has room for
- * bound bytes more), each of its nchunks chunks (ends[]: their end offsets)
- * a zstd block of its own unless it is short. */
+ * the length and bound bytes more), each of its nchunks chunks (ends[]:
+ * their end offsets) a zstd block of its own unless it is short. */
 static tt_status compress_chunks(const tt_buf *body, const size_t *ends, size_t nchunks, int zstd_level,
                                  size_t bound, tt_buf *out)
 {
+    /* The body length goes before the frame: told the size, zstd picks its
+     * parameters for small inputs, which made these columns ~2 % larger. Its
+     * tables are still capped to the body's size: sized for an unknown input
+     * at level 19 they took 80 MB. */
+    int size_log = 10; /* ZSTD_WINDOWLOG_MIN */
+    while (size_log < 27 && ((size_t)1 << size_log) < body->len)
+        size_log++;
     if (ZSTD_isError(ZSTD_CCtx_reset(segment_cctx, ZSTD_reset_session_and_parameters)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_compressionLevel, zstd_level)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_contentSizeFlag, 0)))
+        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_contentSizeFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_windowLog, size_log)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_hashLog, size_log)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_chainLog, size_log + 1)))
         return TT_ERR_FORMAT;
-    /* The body length goes before the frame: told the size, zstd picks its
-     * parameters for small inputs, which made these columns ~2 % larger. */
     tt_buf_put_varint_unchecked(out, body->len);
     ZSTD_outBuffer dst = {out->data + out->len, bound, 0};
     size_t start = 0;
@@ -377,7 +385,7 @@ static tt_status segment_encode(const tt_detail_row *rows, size_t n, int64_t hou
     /* + a block header per column, and the body length before the frame */
     size_t bound = ZSTD_compressBound(body.len) + (size_t)ncolumns * 8 + TT_VARINT_MAX;
     tt_buf_reset(out);
-    if (tt_buf_reserve(out, bound + 1))
+    if (tt_buf_reserve(out, 1 + TT_VARINT_MAX + bound)) /* version, body length (compact), frame */
         goto cleanup;
     out->data[0] = compact ? SEGMENT_COMPACT : SEGMENT_VERSION;
     if (compact) {

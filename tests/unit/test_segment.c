@@ -2,6 +2,8 @@
 #include "check.h"
 #include "test_rng.h"
 
+#include <zstd.h>
+
 #include "aggregate/aggregator.h"
 #include "store/segment.h"
 
@@ -329,6 +331,159 @@ static void test_compact_extreme_bytes(void)
     tt_buf_free(&bloom);
 }
 
+/* A hand-written compact (version 3) segment: counts and columns as they go
+ * into the body, in the column order of segment.c's top comment. */
+enum { V3_COLUMNS = 20, V3_MAX_BYTES = 16 };
+typedef struct v3_spec {
+    uint64_t nrows, nsrc, n_low6, n_v4, first_base;
+    uint8_t col[V3_COLUMNS][V3_MAX_BYTES];
+    size_t len[V3_COLUMNS];
+} v3_spec;
+enum { A6, D0, D1, D2, D3, CC, ASN, FLAGS, ROWS, CLASS, PORT, PROTO, OS_AT, OS, TTL, MULTI_AT, PACKETS, SPAN, BYTES,
+       FIRST };
+
+static void set_col(v3_spec *v, int c, const uint8_t *bytes, size_t len)
+{
+    memcpy(v->col[c], bytes, len);
+    v->len[c] = len;
+}
+#define SET(v, c, ...) set_col(v, c, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+
+static tt_status decode_v3(const v3_spec *v, int64_t hour, tt_detail_row **rows, size_t *n, size_t *cap)
+{
+    tt_buf body, seg;
+    tt_buf_init(&body, 0);
+    tt_buf_init(&seg, 0);
+    CHECK_EQ_INT(tt_buf_reserve(&body, 64 + V3_COLUMNS * (V3_MAX_BYTES + TT_VARINT_MAX)), TT_OK);
+    const uint64_t counts[] = {v->nrows, v->nsrc, v->n_low6, v->n_v4, v->first_base};
+    for (size_t i = 0; i < 5; i++)
+        tt_buf_put_varint_unchecked(&body, counts[i]);
+    for (int c = 0; c < V3_COLUMNS; c++) {
+        tt_buf_put_varint_unchecked(&body, v->len[c]);
+        memcpy(body.data + body.len, v->col[c], v->len[c]);
+        body.len += v->len[c];
+    }
+    size_t bound = ZSTD_compressBound(body.len);
+    CHECK_EQ_INT(tt_buf_reserve(&seg, 1 + TT_VARINT_MAX + bound), TT_OK);
+    seg.data[seg.len++] = 3;
+    tt_buf_put_varint_unchecked(&seg, body.len);
+    size_t z = ZSTD_compress(seg.data + seg.len, bound, body.data, body.len, 3);
+    CHECK(!ZSTD_isError(z));
+    seg.len += z;
+    tt_status st = tt_segment_decode(seg.data, seg.len, hour, rows, n, cap);
+    tt_buf_free(&body);
+    tt_buf_free(&seg);
+    return st;
+}
+
+/* One IPv4 source (10.0.0.1) with two rows, TCP 23 and 445, at seconds 100 and 105. */
+static void v3_valid(v3_spec *v)
+{
+    memset(v, 0, sizeof *v);
+    v->nrows = 2;
+    v->nsrc = 1;
+    v->n_v4 = 1;
+    v->first_base = 100;
+    SET(v, D0, 10);
+    SET(v, D1, 0);
+    SET(v, D2, 0);
+    SET(v, D3, 1);
+    SET(v, CC, 'C', 'N');
+    SET(v, ASN, 0);
+    SET(v, FLAGS, 0);
+    SET(v, ROWS, 1);
+    SET(v, CLASS, 0, 0);
+    SET(v, PORT, 24, 0xbe, 0x03); /* 23 + 1, 445 + 1 */
+    SET(v, TTL, 64, 50);
+    SET(v, BYTES, 0, 8); /* 40, 44 */
+    SET(v, FIRST, 0, 5);
+}
+
+/* Malformed compact segments are refused; their exception lists decode right. */
+static void test_compact_malformed(void)
+{
+    int64_t hour = 400000;
+    tt_detail_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    v3_spec v;
+    v3_valid(&v);
+    CHECK_EQ_INT(decode_v3(&v, hour, &rows, &n, &cap), TT_OK);
+    CHECK_EQ_INT(n, 2);
+    if (n == 2) {
+        CHECK_EQ_INT(tt_addr_v4(&rows[0].src), 0x0a000001);
+        CHECK_EQ_INT(tt_service_port(rows[0].service), 23);
+        CHECK_EQ_INT(tt_service_port(rows[1].service), 445);
+        CHECK_EQ_INT(rows[0].first, hour * 3600 + 100);
+        CHECK_EQ_INT(rows[1].first, hour * 3600 + 105);
+        CHECK_EQ_INT(rows[1].bytes, 44);
+        CHECK_EQ_INT(rows[1].ttl, 50);
+        CHECK_EQ_INT(rows[0].os + rows[1].os, 0);
+        CHECK_EQ_INT(rows[0].packets + rows[1].packets, 2);
+    }
+    /* Exceptions: row 1 has an os, row 0 has 5 packets over 7 seconds. */
+    v3_valid(&v);
+    SET(&v, OS_AT, 1);
+    SET(&v, OS, 3);
+    SET(&v, MULTI_AT, 0);
+    SET(&v, PACKETS, 4);
+    SET(&v, SPAN, 7);
+    SET(&v, BYTES, 0x28, 8); /* 5 x 40 + 20 (zigzag 40), 44 */
+    CHECK_EQ_INT(decode_v3(&v, hour, &rows, &n, &cap), TT_OK);
+    if (n == 2) {
+        CHECK_EQ_INT(rows[0].os, 0);
+        CHECK_EQ_INT(rows[1].os, 3);
+        CHECK_EQ_INT(rows[0].packets, 5);
+        CHECK_EQ_INT(rows[0].bytes, 220);
+        CHECK_EQ_INT(rows[0].last - rows[0].first, 7);
+        CHECK_EQ_INT(rows[1].packets, 1);
+    }
+    struct {
+        const char *what;
+        int col;
+        uint8_t bytes[4];
+        size_t len;
+    } bad[] = {
+        {"an os exception of os 0", OS, {0}, 1},
+        {"an os exception past the last row", OS_AT, {2}, 1},
+        {"a second class byte missing", CLASS, {0}, 1},
+        {"a proto class above other", CLASS, {0, 0x50}, 2},
+        {"class other carrying TCP", CLASS, {0, 0x40}, 2},
+        {"a port value above 17 bits", PORT, {24, 0x80, 0x80, 0x08}, 4},
+        {"the same key twice in a source", PORT, {24, 24}, 2},
+        {"a ttl byte too many", TTL, {64, 64, 64}, 3},
+        {"a first second past the hour", FIRST, {0, 0x90, 0x1c}, 3},
+        {"an IPv4 plane of two bytes", D3, {1, 2}, 2},
+        {"a stray IPv6 address byte", A6, {1}, 1},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v3_valid(&v);
+        set_col(&v, bad[i].col, bad[i].bytes, bad[i].len);
+        if (bad[i].col == OS) /* its exception row */
+            SET(&v, OS_AT, 0);
+        if (bad[i].col == OS_AT)
+            SET(&v, OS, 1);
+        if (bad[i].col == CLASS && bad[i].len == 2 && bad[i].bytes[1] == 0x40)
+            SET(&v, PROTO, 6);
+        tt_status st = decode_v3(&v, hour, &rows, &n, &cap);
+        if (st != TT_ERR_FORMAT)
+            fprintf(stderr, "accepted: %s\n", bad[i].what);
+        CHECK_EQ_INT(st, TT_ERR_FORMAT);
+    }
+    /* A multi-packet exception that says one packet, no span; a first-second base of 3600. */
+    v3_valid(&v);
+    SET(&v, MULTI_AT, 0);
+    SET(&v, PACKETS, 0);
+    SET(&v, SPAN, 0);
+    CHECK_EQ_INT(decode_v3(&v, hour, &rows, &n, &cap), TT_ERR_FORMAT);
+    v3_valid(&v);
+    v.first_base = 3600;
+    CHECK_EQ_INT(decode_v3(&v, hour, &rows, &n, &cap), TT_ERR_FORMAT);
+    v3_valid(&v);
+    v.n_v4 = 0; /* the planes then hold a source too many */
+    CHECK_EQ_INT(decode_v3(&v, hour, &rows, &n, &cap), TT_ERR_FORMAT);
+    free(rows);
+}
+
 int main(void)
 {
     test_version1();
@@ -344,6 +499,7 @@ int main(void)
     }
     test_compact_smaller();
     test_compact_extreme_bytes();
+    test_compact_malformed();
     test_unsorted_rejected();
     test_merge();
     return check_report("test_segment");
