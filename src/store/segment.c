@@ -214,18 +214,21 @@ static tt_status compress_chunks(const tt_buf *body, const size_t *ends, size_t 
                                  size_t bound, tt_buf *out)
 {
     /* The body length goes before the frame: told the size, zstd picks its
-     * parameters for small inputs, which made these columns ~2 % larger. Its
-     * tables are still capped to the body's size: sized for an unknown input
-     * at level 19 they took 80 MB. */
+     * parameters for small inputs, which made these columns ~2 % larger. At
+     * the high levels used for small sections the tables are still capped to
+     * the body's size: sized for an input of unknown size at level 19 they
+     * took 80 MB. (Those levels' own sizes, 2^22 and up, are larger than any
+     * cap set here; the low levels' are small and left alone.) */
     int size_log = 10; /* ZSTD_WINDOWLOG_MIN */
-    while (size_log < 27 && ((size_t)1 << size_log) < body->len)
+    while (size_log < 21 && ((size_t)1 << size_log) < body->len)
         size_log++;
+    bool cap_tables = zstd_level >= 10;
     if (ZSTD_isError(ZSTD_CCtx_reset(segment_cctx, ZSTD_reset_session_and_parameters)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_compressionLevel, zstd_level)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_contentSizeFlag, 0)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_windowLog, size_log)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_hashLog, size_log)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_chainLog, size_log + 1)))
+        (cap_tables && (ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_windowLog, size_log)) ||
+                        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_hashLog, size_log)) ||
+                        ZSTD_isError(ZSTD_CCtx_setParameter(segment_cctx, ZSTD_c_chainLog, size_log + 1)))))
         return TT_ERR_FORMAT;
     tt_buf_put_varint_unchecked(out, body->len);
     ZSTD_outBuffer dst = {out->data + out->len, bound, 0};
