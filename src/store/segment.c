@@ -152,6 +152,29 @@ static _Thread_local uint8_t *segment_expanded;
 static _Thread_local size_t segment_expanded_cap;
 #define SEGMENT_BODY_KEEP ((size_t)16 << 20)
 
+/* Grows one of this thread's scratch buffers to need bytes. */
+static tt_status scratch_reserve(uint8_t **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return TT_OK;
+    uint8_t *grown = realloc(*p, need);
+    if (grown == NULL)
+        return TT_ERR_NOMEM;
+    *p = grown;
+    *cap = need;
+    return TT_OK;
+}
+
+/* Frees a scratch buffer past SEGMENT_BODY_KEEP after its decode. */
+static void scratch_trim(uint8_t **p, size_t *cap)
+{
+    if (*cap > SEGMENT_BODY_KEEP) {
+        free(*p);
+        *p = NULL;
+        *cap = 0;
+    }
+}
+
 void tt_segment_thread_cleanup(void)
 {
     ZSTD_freeCCtx(segment_cctx);
@@ -385,8 +408,7 @@ static tt_status segment_encode(const tt_detail_row *rows, size_t n, int64_t hou
 
     if (segment_cctx == NULL && (segment_cctx = ZSTD_createCCtx()) == NULL)
         goto cleanup;
-    /* + a block header per column, and the body length before the frame */
-    size_t bound = ZSTD_compressBound(body.len) + (size_t)ncolumns * 8 + TT_VARINT_MAX;
+    size_t bound = ZSTD_compressBound(body.len) + (size_t)ncolumns * 8; /* + a block header per column */
     tt_buf_reset(out);
     if (tt_buf_reserve(out, 1 + TT_VARINT_MAX + bound)) /* version, body length (compact), frame */
         goto cleanup;
@@ -527,13 +549,8 @@ static tt_status expand_compact(uint64_t nsrc, uint64_t n_low6, uint64_t n_v4, u
         at[c] = need;
         need += (size_t)nrows * expanded_row_bytes[c];
     }
-    if (need > segment_expanded_cap) {
-        uint8_t *grown = realloc(segment_expanded, need ? need : 1);
-        if (grown == NULL)
-            return TT_ERR_NOMEM;
-        segment_expanded = grown;
-        segment_expanded_cap = need;
-    }
+    if (scratch_reserve(&segment_expanded, &segment_expanded_cap, need) != TT_OK)
+        return TT_ERR_NOMEM;
     /* Views into the scratch, never grown: the addresses, then the per-row columns. */
     tt_buf addr = {segment_expanded, 0, (size_t)nsrc * 16, 0}, out[COLUMN_COUNT - COL_KEY];
     for (int c = 0; c < COLUMN_COUNT - COL_KEY; c++)
@@ -628,13 +645,8 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     if (frame.failed || content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN ||
         content > TT_LIMIT_BUF_MAX)
         return TT_ERR_FORMAT;
-    if (content > segment_body_cap) {
-        uint8_t *grown = realloc(segment_body, (size_t)content);
-        if (grown == NULL)
-            return TT_ERR_NOMEM;
-        segment_body = grown;
-        segment_body_cap = (size_t)content;
-    }
+    if (scratch_reserve(&segment_body, &segment_body_cap, (size_t)content) != TT_OK)
+        return TT_ERR_NOMEM;
     uint8_t *body = segment_body;
     tt_status st = TT_ERR_FORMAT;
     if (segment_dctx == NULL && (segment_dctx = ZSTD_createDCtx()) == NULL) {
@@ -779,16 +791,8 @@ static tt_status segment_decode(const uint8_t *data, size_t len, int64_t hour, b
     *n = kept;
     st = TT_OK;
 cleanup:
-    if (segment_body_cap > SEGMENT_BODY_KEEP) {
-        free(segment_body);
-        segment_body = NULL;
-        segment_body_cap = 0;
-    }
-    if (segment_expanded_cap > SEGMENT_BODY_KEEP) {
-        free(segment_expanded);
-        segment_expanded = NULL;
-        segment_expanded_cap = 0;
-    }
+    scratch_trim(&segment_body, &segment_body_cap);
+    scratch_trim(&segment_expanded, &segment_expanded_cap);
     return st;
 }
 

@@ -222,20 +222,20 @@ static tt_status prepare(sqlite_store *s, const char *sql, sqlite3_stmt **stmt)
 #define ROLLUP_COLUMNS 11
 #define ROLLUP_ROWS_PER_INSERT 64
 
-static tt_status prepare_rollup_insert_many(sqlite_store *s)
+/* An INSERT of `rows` rollup rows (ROLLUP_COLUMNS parameters each). */
+static tt_status prepare_rollup_insert(sqlite_store *s, int rows, sqlite3_stmt **stmt)
 {
     tt_buf sql;
     tt_buf_init(&sql, 0);
     tt_status st = tt_buf_printf(&sql, "INSERT INTO rollup(hour, sensor, proto, port, icmp_type, cc, kind, "
                                        "src_flags, packets, bytes, sources) VALUES");
-    for (int r = 0; r < ROLLUP_ROWS_PER_INSERT && st == TT_OK; r++)
+    for (int r = 0; r < rows && st == TT_OK; r++)
         st = tt_buf_printf(&sql, "%s(?,?,?,?,?,?,?,?,?,?,?)", r ? "," : "");
-    if (st == TT_OK && (st = tt_buf_append(&sql, "", 1)) == TT_OK)
-        st = prepare(s, (const char *)sql.data, &s->rollup_insert_many);
+    if (st == TT_OK)
+        st = prepare(s, (const char *)sql.data, stmt);
     tt_buf_free(&sql);
     return st;
 }
-
 
 /* Schema 2 keeps per sensor-hour totals: derive them for stores written before. */
 static tt_status fill_totals(sqlite_store *s)
@@ -287,8 +287,6 @@ static int64_t srcidx_id(int64_t day, int32_t sensor)
     return (sensor == TT_SRCIDX_ALL ? day : day * TT_LIMIT_SENSORS + sensor) * SRCIDX_PART_SLOTS;
 }
 
-/* Merges the transaction's source sets and totals into the stored
- * sensor-days (srcidx) and days of all sensors (srcidx_all). */
 /* One sensor-day of the source index being flushed: its stored blobs
  * (copied: SQLite's are valid only until the next step) and the new ones. */
 typedef struct flush_part {
@@ -639,10 +637,8 @@ static tt_status sqlite_open(const char *location, bool writable, tt_store **out
             (st = prepare(s, "UPDATE segments SET nrows=?2, nsources=?3, bloom=?4, data=?5, totals=?6 WHERE id=?1",
                           &s->segment_update)) ||
             (st = prepare(s, "DELETE FROM rollup WHERE hour=?1 AND sensor=?2", &s->rollup_delete)) ||
-            (st = prepare(s, "INSERT INTO rollup(hour, sensor, proto, port, icmp_type, cc, kind, src_flags, "
-                             "packets, bytes, sources) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                          &s->rollup_insert)) ||
-            (st = prepare_rollup_insert_many(s)) ||
+            (st = prepare_rollup_insert(s, 1, &s->rollup_insert)) ||
+            (st = prepare_rollup_insert(s, ROLLUP_ROWS_PER_INSERT, &s->rollup_insert_many)) ||
             (st = prepare(s, "INSERT INTO victims(hour, sensor, victim, proto, port, packets, bytes, first_ts, "
                              "last_ts, minutes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
                              "ON CONFLICT(hour, sensor, victim, proto, port) DO UPDATE SET "
