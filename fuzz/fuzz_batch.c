@@ -1,7 +1,8 @@
 /* Fuzz target: observation batch decoding (what a collector reads from any
  * sensor, and from its inbox). A batch that decodes must read back its
  * sections, satisfy every invariant the collector relies on, and encode
- * again to a batch that decodes to the same content. Seeds: fuzz/corpus/batch/
+ * again to a batch that decodes to the same content, and merged with itself
+ * (ship/merge.c) hold each key once with twice the packets. Seeds: fuzz/corpus/batch/
  * (written by tests/unit/test_batch --write-seeds). */
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "ship/batch.h"
+#include "ship/merge.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -93,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tt_batch again;
     require(tt_batch_decode(out.data, out.len, &again, err, sizeof err) == TT_OK);
     require(strcmp(again.header.sensor, h->sensor) == 0 && again.header.epoch == h->epoch &&
-            again.header.seq == h->seq && again.header.opened == h->opened && again.header.closed == h->closed &&
+            again.header.seq == h->seq && again.header.first_seq == h->first_seq && again.header.opened == h->opened && again.header.closed == h->closed &&
             again.header.frames == h->frames && again.header.packets == h->packets &&
             memcmp(again.header.outcomes, h->outcomes, sizeof h->outcomes) == 0);
     require(again.ngaps == batch.ngaps && again.nvictims == batch.nvictims && again.nsections == batch.nsections);
@@ -111,6 +113,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(back);
     tt_batch_free(&again);
+
+    /* The batch and a copy numbered after it, merged: the same keys, twice the
+     * packets, unless a bound refuses (a row past 2^32 packets, too many gaps). */
+    tt_batch pieces[2];
+    if (h->seq < UINT64_MAX && tt_batch_decode_rows(data, size, &pieces[0], err, sizeof err) == TT_OK) {
+        pieces[1] = pieces[0];
+        pieces[1].header.seq = pieces[1].header.first_seq = h->seq + 1;
+        tt_status st = tt_batch_merge(pieces, 2, &b, &out, err, sizeof err);
+        require(st == TT_OK || st == TT_ERR_USAGE || st == TT_ERR_NOMEM);
+        if (st == TT_OK) {
+            require(tt_batch_decode(out.data, out.len, &again, err, sizeof err) == TT_OK);
+            require(again.header.packets == 2 * packets && again.header.first_seq == h->first_seq &&
+                    again.header.seq == h->seq + 1 && again.header.frames == 2 * h->frames &&
+                    again.ngaps == 2 * batch.ngaps && again.nvictims == 2 * batch.nvictims &&
+                    again.nsections == batch.nsections);
+            for (size_t s = 0; s < batch.nsections; s++)
+                require(again.sections[s].nrows == nrows[s]);
+            tt_batch_free(&again);
+        }
+        tt_batch_free(&pieces[0]);
+    }
     tt_buf_free(&out);
     tt_batch_builder_free(&b);
     for (size_t s = 0; s < batch.nsections; s++)

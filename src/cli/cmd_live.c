@@ -76,6 +76,7 @@ static void reloadable_from(const tt_settings *s, tt_sensor_reloadable *r)
     snprintf(r->filter, sizeof r->filter, "%s", s->live.filter);
     r->batch_packets = (uint64_t)s->live.batch_packets;
     r->batch_seconds = (int)s->live.batch_seconds;
+    r->ship_seconds = (int)s->live.ship_seconds;
     r->heartbeat_seconds = (int)s->live.heartbeat_seconds;
     r->spool_max = (uint64_t)s->live.spool_max_kb << 10;
 }
@@ -109,6 +110,7 @@ int tt_cmd_sensor(int argc, char **argv)
         {"ca", required_argument, NULL, 'a'},      {"key", required_argument, NULL, 'k'},
         {"db", required_argument, NULL, 'd'},      {"user", required_argument, NULL, 'U'},
         {"batch-packets", required_argument, NULL, 'B'}, {"batch-seconds", required_argument, NULL, 'T'},
+        {"ship-seconds", required_argument, NULL, 'W'},
         {"heartbeat", required_argument, NULL, 'H'}, {"geo", required_argument, NULL, 'g'},
         {"p0f", required_argument, NULL, 'P'},     {"retain-dir", required_argument, NULL, 'R'},
         {"immediate", no_argument, NULL, 'I'},
@@ -118,7 +120,7 @@ int tt_cmd_sensor(int argc, char **argv)
     const char *ifaces[TT_LIVE_MAX_INTERFACES];
     size_t nifaces = 0;
     const char *filter = NULL, *spool = NULL, *url = NULL, *ca = NULL, *key_hex = NULL, *user = NULL, *retain = NULL;
-    long spool_max = -1, batch_packets = -1, batch_seconds = -1, heartbeat = -1;
+    long spool_max = -1, batch_packets = -1, batch_seconds = -1, heartbeat = -1, ship_seconds = -1;
     bool immediate = false;
     int opt;
     optind = 1;
@@ -146,6 +148,13 @@ int tt_cmd_sensor(int argc, char **argv)
         case 'P': p0f_path = optarg; break;
         case 'R': retain = optarg; break;
         case 'I': immediate = true; break;
+        case 'W':
+            if (!tt_parse_u64(optarg, 86400, &v)) {
+                tt_log_error("--ship-seconds needs a number of seconds (0 to 86400), not '%s'", optarg);
+                return TT_EXIT_USAGE;
+            }
+            ship_seconds = (long)v;
+            break;
         case 'S': case 'B': case 'T': case 'H': case 'Q':
             if (!tt_parse_u64(optarg, 1u << 30, &v) || v == 0) {
                 tt_log_error("%s needs a positive number, not '%s'", argv[optind - 2], optarg);
@@ -193,6 +202,7 @@ int tt_cmd_sensor(int argc, char **argv)
     if (batch_packets > 0) l->batch_packets = batch_packets;
     if (batch_seconds > 0) l->batch_seconds = batch_seconds;
     if (heartbeat > 0) l->heartbeat_seconds = heartbeat;
+    if (ship_seconds >= 0) l->ship_seconds = ship_seconds;
     if (immediate) l->immediate = true;
     if (l->sensor[0] == '\0') {
         tt_log_error("which sensor is this? give --name NAME or [capture] sensor = NAME");
@@ -269,10 +279,11 @@ int tt_cmd_sensor(int argc, char **argv)
         tt_log_error("%s", err);
         rc = st == TT_ERR_USAGE ? TT_EXIT_USAGE : TT_EXIT_ERROR;
     } else {
-        tt_log_info("sensor %s: %llu frames, %llu packets, %llu batches, %llu packets lost to a full spool, "
-                    "%llu capture drops, %llu bytes sent, %llu batches left in the spool",
+        tt_log_info("sensor %s: %llu frames, %llu packets, %llu batches, %llu delivered, %llu packets lost to a "
+                    "full spool, %llu capture drops, %llu bytes sent, %llu batches left in the spool",
                     so.name, (unsigned long long)sum.frames, (unsigned long long)sum.packets,
-                    (unsigned long long)sum.batches, (unsigned long long)sum.spool_dropped,
+                    (unsigned long long)sum.batches, (unsigned long long)sum.delivered,
+                    (unsigned long long)sum.spool_dropped,
                     (unsigned long long)sum.capture_dropped, (unsigned long long)sum.wire_bytes,
                     (unsigned long long)sum.left_in_spool);
         rc = TT_EXIT_OK;

@@ -16,6 +16,7 @@ tt_status tt_settings_init(tt_settings *s)
     const char *env = getenv("TEITEN_DB");
     snprintf(s->db, sizeof s->db, "%s", env && *env ? env : "teiten.db");
     s->live.fold_seconds = -1;
+    s->live.ship_seconds = -1;
     s->sensors = tt_sensor_map_new();
     return s->sensors ? TT_OK : TT_ERR_NOMEM;
 }
@@ -127,6 +128,8 @@ static tt_status live_entry(tt_live_settings *l, const tt_config_entry *e, char 
         return set_text(l->url, sizeof l->url, e, err, errlen);
     if (IS("ship", "ca"))
         return set_path(l->ca, sizeof l->ca, e, err, errlen);
+    if (IS("ship", "ship_seconds"))
+        return set_number(&l->ship_seconds, 0, 86400, e, err, errlen);
     if (IS("ship", "heartbeat_seconds"))
         return set_number(&l->heartbeat_seconds, 1, 3600, e, err, errlen);
     if (IS("collector", "listen"))

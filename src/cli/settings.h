@@ -12,7 +12,7 @@
  *                  buffer_mb = N, immediate = yes|no, timeout_ms = N, user = NAME, retain_dir = PATH, retain_file_mb = N,
  *                  retain_max_mb = N, retain_max_age = SECONDS
  *   [spool]        dir = PATH, max_mb = N, batch_packets = N, batch_seconds = N
- *   [ship]         url = https://HOST:PORT, ca = PATH, heartbeat_seconds = N
+ *   [ship]         url = https://HOST:PORT, ca = PATH, ship_seconds = N, heartbeat_seconds = N
  *   [collector]    listen = ADDR:PORT, cert = PATH, key = PATH, fold_seconds = N,
  *                  max_body_mb = N, timeout_seconds = N, max_connections = N,
  *                  per_ip_connections = N, requests_per_second = N */
@@ -54,6 +54,7 @@ typedef struct tt_live_settings {
     long spool_max_kb, batch_packets, batch_seconds; /* spool cap kept in KiB ([spool] max_mb) */
     char url[1024], ca[1024];
     long heartbeat_seconds;
+    long ship_seconds; /* -1: the sensor's default */
     char listen[128], cert[1024], tls_key[1024];
     double fold_seconds; /* < 0 = unset */
     long max_body_mb, timeout_seconds, max_connections, per_ip_connections, requests_per_second;

@@ -163,7 +163,7 @@ static enum MHD_Result handle_batch(collector *c, struct MHD_Connection *conn, c
     tt_status st = tt_apply_accept(c->store, c->keys.sensors, &batch, rq->body.data, rq->body.len,
                                    (int64_t)now_seconds(), &result, &last, err, sizeof err);
     pthread_mutex_unlock(&c->keys_lock);
-    uint64_t seq = batch.header.seq, epoch = batch.header.epoch;
+    uint64_t seq = batch.header.seq, first_seq = batch.header.first_seq, epoch = batch.header.epoch;
     uint64_t packets = batch.header.packets;
     tt_batch_free(&batch);
     if (st != TT_OK) {
@@ -178,9 +178,10 @@ static enum MHD_Result handle_batch(collector *c, struct MHD_Connection *conn, c
                     seq, name, epoch, last, peer);
         return reply(conn, MHD_HTTP_OK, "duplicate %s %" PRIu64, name, seq);
     }
-    if (last + 1 != seq && last != 0)
+    /* a merged batch stands for first_seq..seq */
+    if (last != 0 && last + 1 < first_seq)
         tt_log_warn("sensor %s: batches %" PRIu64 "..%" PRIu64 " of epoch %016" PRIx64 " never arrived", name,
-                    last + 1, seq - 1, epoch);
+                    last + 1, first_seq - 1, epoch);
     (void)packets;
     request_fold(c, false);
     return reply(conn, MHD_HTTP_OK, "accepted %s %" PRIu64, name, seq);

@@ -20,6 +20,7 @@
 #include "collect/apply.h"
 #include "ship/batch.h"
 #include "ship/heartbeat.h"
+#include "ship/merge.h"
 #include "ship/shipper.h"
 #include "ship/spool.h"
 #include "util/limits.h"
@@ -28,6 +29,11 @@
 #define DEFAULT_BATCH_PACKETS ((uint64_t)1 << 20)
 #define DEFAULT_BATCH_SECONDS 10
 #define DEFAULT_HEARTBEAT_SECONDS 10
+#define DEFAULT_SHIP_SECONDS 60
+/* Merging pays where batches are small: a busy sensor's batches are large
+ * enough on their own, and are sealed as they are. */
+#define MERGE_MAX_PIECES 64
+#define MERGE_MAX_PACKETS ((uint64_t)1 << 17)
 #define MAX_BACKOFF_SECONDS 15.0
 #define STOP_DRAIN_SECONDS 5.0
 
@@ -38,8 +44,11 @@ typedef struct shipper_thread {
     pthread_cond_t wake;
     bool quit, drain; /* drain: leave only when the spool is empty */
     int heartbeat_seconds;
+    int ship_seconds;
+    uint64_t batch_packets;
     uint64_t captured, capture_drops, iface_drops; /* for heartbeats */
     uint64_t wire_bytes;
+    uint64_t delivered;
 } shipper_thread;
 
 typedef struct sensor {
@@ -88,6 +97,16 @@ static void set_observer(sensor *s)
 }
 
 static tt_status close_batch(sensor *s, int64_t closed, char *err, size_t errlen);
+
+static int batch_seconds_of(const tt_sensor_reloadable *conf)
+{
+    return conf->batch_seconds > 0 ? conf->batch_seconds : DEFAULT_BATCH_SECONDS;
+}
+
+static int ship_seconds_of(const tt_sensor_reloadable *conf)
+{
+    return conf->ship_seconds >= 0 ? conf->ship_seconds : DEFAULT_SHIP_SECONDS;
+}
 
 /* Closes the batch from inside the packet loop (a memory bound was reached). */
 static tt_status close_now(sensor *s)
@@ -231,7 +250,11 @@ static tt_status close_batch(sensor *s, int64_t closed, char *err, size_t errlen
     uint64_t packets = tt_batch_builder_packets(&s->builder);
     if (s->spool) {
         tt_gap lost = {s->opened, closed, packets, TT_GAP_SPOOL_FULL};
-        st = tt_spool_put(s->spool, h.seq, s->out.data, s->out.len, &lost, err, errlen);
+        /* spooled as a piece when later batches may join it before it is sent */
+        pthread_mutex_lock(&s->ship.lock);
+        bool sealed = s->ship.ship_seconds <= batch_seconds_of(&s->opt->conf);
+        pthread_mutex_unlock(&s->ship.lock);
+        st = tt_spool_put(s->spool, h.seq, s->out.data, s->out.len, &lost, sealed, err, errlen);
         if (st == TT_ERR_NOMEM) {
             /* Not an error: the loss is declared in a later batch. */
             if (packets > 0 && !s->spool_full)
@@ -337,6 +360,95 @@ static void send_heartbeat(sensor *s, tt_shipper *shipper, tt_buf *body)
         tt_log_warn("heartbeat: %s", message);
 }
 
+/* What the shipping thread keeps for merging pieces. */
+typedef struct merger {
+    tt_batch_builder builder;
+    tt_buf piece, out;
+    tt_batch pieces[MERGE_MAX_PIECES];
+} merger;
+
+/* Joins pieces p[0..k) into one sealed batch; on failure (a piece that does
+ * not decode, a merge past a batch's bounds) p[0] is sealed alone and the
+ * rest waits for the next round. */
+static bool seal_group(sensor *s, merger *m, const tt_spool_piece *p, size_t k)
+{
+    char err[600];
+    tt_status st = TT_OK;
+    size_t decoded = 0;
+    if (k > 1) {
+        /* One read buffer serves every piece: the merge uses the decoded rows only. */
+        for (; decoded < k; decoded++)
+            if ((st = tt_spool_read_piece(s->spool, p[decoded].seq, &m->piece, err, sizeof err)) != TT_OK ||
+                (st = tt_batch_decode_rows(m->piece.data, m->piece.len, &m->pieces[decoded], err, sizeof err)) != TT_OK)
+                break;
+        if (st == TT_OK)
+            st = tt_batch_merge(m->pieces, k, &m->builder, &m->out, err, sizeof err);
+        for (size_t i = 0; i < decoded; i++)
+            tt_batch_free(&m->pieces[i]);
+        if (st == TT_OK)
+            st = tt_spool_seal(s->spool, p[0].seq, p[k - 1].seq, m->out.data, m->out.len, err, sizeof err);
+        if (st == TT_OK)
+            return true;
+        tt_log_warn("%s: sending batch %" PRIu64 " by itself", err, p[0].seq);
+    }
+    if (tt_spool_seal(s->spool, p[0].seq, p[0].seq, NULL, 0, err, sizeof err) != TT_OK) {
+        tt_log_error("%s", err);
+        return false; /* the spool is failing: try again at the next round */
+    }
+    return true;
+}
+
+/* Seals the oldest pieces once no later piece can join them: the next one
+ * would take the batch past ship_seconds or its bounds, ship_seconds have
+ * passed since the first one opened (live capture), or the sensor leaves.
+ * Returns true when it sealed some; else *due is when to look again (live
+ * capture) or 0. */
+static bool seal_oldest(sensor *s, merger *m, double *due_out)
+{
+    tt_spool_piece p[MERGE_MAX_PIECES];
+    size_t n = tt_spool_pieces(s->spool, p, MERGE_MAX_PIECES);
+    *due_out = 0;
+    if (n == 0)
+        return false;
+    pthread_mutex_lock(&s->ship.lock);
+    int64_t span = s->ship.ship_seconds;
+    uint64_t max_packets = s->ship.batch_packets ? s->ship.batch_packets : DEFAULT_BATCH_PACKETS;
+    bool leaving = s->ship.quit;
+    pthread_mutex_unlock(&s->ship.lock);
+    if (max_packets > MERGE_MAX_PACKETS)
+        max_packets = MERGE_MAX_PACKETS;
+    size_t k = 1, gaps = p[0].ngaps, victims = p[0].nvictims;
+    uint64_t packets = p[0].packets, bytes = p[0].bytes;
+    while (k < n && !p[0].alone && !p[k].alone && p[k].closed - p[0].opened <= span &&
+           packets + p[k].packets <= max_packets && gaps + p[k].ngaps <= TT_BATCH_MAX_GAPS &&
+           victims + p[k].nvictims <= TT_LIMIT_VICTIM_ROWS && bytes + p[k].bytes <= TT_BATCH_MAX_BYTES / 4) {
+        packets += p[k].packets;
+        gaps += p[k].ngaps;
+        victims += p[k].nvictims;
+        bytes += p[k].bytes;
+        k++;
+    }
+    bool live = s->opt->read_path == NULL;
+    double due = (double)p[0].opened + (double)span;
+    /* Reading a file, pieces follow the capture's clock: a group is complete
+     * when the next piece does not fit, or at the end. */
+    if (k == n && n < MERGE_MAX_PIECES && !leaving && !p[0].alone && (!live || now_seconds() < due)) {
+        *due_out = live ? due : 0;
+        return false;
+    }
+    return seal_group(s, m, p, k);
+}
+
+/* Seals every group of pieces that is complete (a collector out of reach
+ * leaves sealed batches, not pieces, in the spool). Returns when to look again. */
+static double seal_pieces(sensor *s, merger *m)
+{
+    double due = 0;
+    while (seal_oldest(s, m, &due))
+        ;
+    return due;
+}
+
 static void *shipper_main(void *arg)
 {
     sensor *s = arg;
@@ -350,6 +462,17 @@ static void *shipper_main(void *arg)
     tt_buf body, hb_body;
     tt_buf_init(&body, TT_BATCH_MAX_BYTES);
     tt_buf_init(&hb_body, 0);
+    merger *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        tt_log_error("shipping thread: out of memory");
+        tt_buf_free(&body);
+        tt_buf_free(&hb_body);
+        tt_shipper_free(shipper);
+        return NULL;
+    }
+    tt_batch_builder_init(&m->builder);
+    tt_buf_init(&m->piece, TT_BATCH_MAX_BYTES);
+    tt_buf_init(&m->out, TT_BATCH_MAX_BYTES);
     double backoff = 0.5, next_heartbeat = 0;
     bool failing = false;
     while (!ship_should_quit(s)) {
@@ -360,10 +483,12 @@ static void *shipper_main(void *arg)
             next_heartbeat = now + (s->ship.heartbeat_seconds > 0 ? s->ship.heartbeat_seconds : DEFAULT_HEARTBEAT_SECONDS);
             pthread_mutex_unlock(&s->ship.lock);
         }
+        double seal_due = seal_pieces(s, m);
         uint64_t seq;
         tt_status st = tt_spool_oldest(s->spool, &seq, &body, err, sizeof err);
         if (st == TT_ERR_NOTFOUND) {
-            ship_wait(s, next_heartbeat - now_seconds());
+            double until = seal_due > 0 && seal_due < next_heartbeat ? seal_due : next_heartbeat;
+            ship_wait(s, until - now_seconds());
             continue;
         }
         if (st != TT_OK) {
@@ -391,6 +516,9 @@ static void *shipper_main(void *arg)
             st = tt_spool_reject(s->spool, seq, err, sizeof err);
         } else {
             st = tt_spool_remove(s->spool, seq, err, sizeof err);
+            pthread_mutex_lock(&s->ship.lock);
+            s->ship.delivered++;
+            pthread_mutex_unlock(&s->ship.lock);
         }
         if (st != TT_OK)
             tt_log_error("%s", err);
@@ -400,6 +528,10 @@ static void *shipper_main(void *arg)
     pthread_mutex_lock(&s->ship.lock);
     s->ship.wire_bytes = tt_shipper_bytes_sent(shipper);
     pthread_mutex_unlock(&s->ship.lock);
+    tt_batch_builder_free(&m->builder);
+    tt_buf_free(&m->piece);
+    tt_buf_free(&m->out);
+    free(m);
     tt_buf_free(&body);
     tt_buf_free(&hb_body);
     tt_shipper_free(shipper);
@@ -473,6 +605,8 @@ static void reload(sensor *s)
         tt_spool_set_cap(s->spool, next.spool_max);
     pthread_mutex_lock(&s->ship.lock);
     s->ship.heartbeat_seconds = next.heartbeat_seconds;
+    s->ship.ship_seconds = ship_seconds_of(&next);
+    s->ship.batch_packets = next.batch_packets;
     pthread_mutex_unlock(&s->ship.lock);
     tt_log_info("configuration reloaded (prefixes, filter, batch and heartbeat settings, spool cap)");
 }
@@ -480,7 +614,7 @@ static void reload(sensor *s)
 static tt_status run_loop(sensor *s, char *err, size_t errlen)
 {
     tt_sensor_options *opt = s->opt;
-    int batch_seconds = opt->conf.batch_seconds > 0 ? opt->conf.batch_seconds : DEFAULT_BATCH_SECONDS;
+    int batch_seconds = batch_seconds_of(&opt->conf);
     if (opt->read_path) {
         tt_capture *cap = NULL;
         tt_status st = tt_capture_open(opt->read_path, &cap, err, errlen);
@@ -526,7 +660,7 @@ static tt_status run_loop(sensor *s, char *err, size_t errlen)
         if (opt->reload && *opt->reload) {
             *opt->reload = 0;
             reload(s);
-            batch_seconds = opt->conf.batch_seconds > 0 ? opt->conf.batch_seconds : DEFAULT_BATCH_SECONDS;
+            batch_seconds = batch_seconds_of(&opt->conf);
         }
         uint64_t handled;
         if ((st = tt_live_dispatch(s->live, 200, on_frame, s, &handled, err, errlen)) != TT_OK)
@@ -567,6 +701,8 @@ tt_status tt_sensor_run(tt_sensor_options *opt, tt_sensor_summary *summary, char
     pthread_mutex_init(&s->ship.lock, NULL);
     pthread_cond_init(&s->ship.wake, NULL);
     s->ship.heartbeat_seconds = opt->conf.heartbeat_seconds;
+    s->ship.ship_seconds = ship_seconds_of(&opt->conf);
+    s->ship.batch_packets = opt->conf.batch_packets;
     s->agg = tt_agg_new(TT_LIMIT_AGG_ENTRIES);
     s->victims = tt_backscatter_agg_new(TT_LIMIT_VICTIM_ROWS / 4);
     tt_status st = TT_OK;
@@ -639,6 +775,7 @@ out:
         pthread_mutex_unlock(&s->ship.lock);
         pthread_join(s->ship.thread, NULL);
         s->summary.wire_bytes = s->ship.wire_bytes;
+        s->summary.delivered = s->ship.delivered;
     }
     if (s->spool) {
         tt_spool_usage u;

@@ -27,6 +27,7 @@ typedef struct tt_sensor_reloadable {
     char filter[1024];
     uint64_t batch_packets;
     int batch_seconds;
+    int ship_seconds; /* < 0: the default (60); spooled pieces are merged up to this span */
     int heartbeat_seconds;
     uint64_t spool_max;
 } tt_sensor_reloadable;
@@ -54,6 +55,7 @@ typedef struct tt_sensor_options {
 
 typedef struct tt_sensor_summary {
     uint64_t frames, packets, batches, spool_dropped;
+    uint64_t delivered; /* batches the collector acknowledged (merged batches count once) */
     uint64_t capture_dropped;
     uint64_t wire_bytes; /* sent to the collector */
     uint64_t left_in_spool;

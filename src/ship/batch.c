@@ -15,7 +15,7 @@
 #define SMALL_SECTION_ROWS 16384
 #define SMALL_SECTION_LEVEL 19
 /* Bounds a hostile batch cannot exceed. */
-#define MAX_GAPS 4096
+#define MAX_GAPS TT_BATCH_MAX_GAPS
 #define MAX_SECTIONS 1024
 #define MAX_META ((size_t)64 << 20)
 
@@ -139,13 +139,14 @@ static tt_status encode_meta(const tt_batch_builder *b, const tt_batch_header *h
         for (int m = 0; m < 60; m++)
             tt_buf_put_varint_unchecked(meta, v->minute[m]);
     }
+    tt_buf_put_varint_unchecked(meta, h->seq - (h->first_seq ? h->first_seq : h->seq));
     return TT_OK;
 }
 
 tt_status tt_batch_builder_finish(tt_batch_builder *b, const tt_batch_header *h, const tt_gap *gaps,
                                   size_t ngaps, tt_buf *out)
 {
-    if (ngaps > MAX_GAPS || h->opened < 0 || h->closed < h->opened)
+    if (ngaps > MAX_GAPS || h->opened < 0 || h->closed < h->opened || h->first_seq > h->seq)
         return TT_ERR_USAGE;
     tt_buf meta;
     tt_buf_init(&meta, MAX_META);
@@ -211,7 +212,8 @@ static bool valid_sensor_name(const char *name, size_t len)
         goto fail;                                                                                         \
     } while (0)
 
-static tt_status decode_meta(const uint8_t *meta, size_t len, tt_batch *out, char *err, size_t errlen)
+static tt_status decode_meta(const uint8_t *meta, size_t len, int version, tt_batch *out, char *err,
+                             size_t errlen)
 {
     tt_status st = TT_OK;
     tt_cursor c;
@@ -287,6 +289,13 @@ static tt_status decode_meta(const uint8_t *meta, size_t len, tt_batch *out, cha
         v->last = (uint32_t)last;
     }
     out->nvictims = nvictims;
+    h->first_seq = h->seq;
+    if (version >= 3) {
+        uint64_t merged = tt_cursor_varint(&c);
+        if (c.failed || merged >= h->seq)
+            FAIL("batch header: bad first sequence number");
+        h->first_seq = h->seq - merged;
+    }
     if (tt_cursor_left(&c) != 0)
         FAIL("batch header: %zu bytes of trailing data", tt_cursor_left(&c));
     return TT_OK;
@@ -310,14 +319,14 @@ tt_status tt_batch_section_rows(const tt_batch_section *s, tt_detail_row **rows,
     return TT_OK;
 }
 
-static tt_status batch_decode(const uint8_t *data, size_t len, bool keep_rows, tt_batch *out, char *err,
-                              size_t errlen)
+/* Decodes the magic, the version and the header (meta); c is left at the
+ * section count. On failure out is freed. */
+static tt_status decode_prefix(const uint8_t *data, size_t len, tt_batch *out, tt_cursor *c, char *err,
+                               size_t errlen)
 {
     memset(out, 0, sizeof *out);
     tt_status st = TT_OK;
     uint8_t *meta = NULL;
-    tt_detail_row *rows = NULL;
-    size_t nrows = 0, cap = 0;
     if (len > TT_BATCH_MAX_BYTES)
         FAIL("batch of %zu bytes is larger than the limit (%zu)", len, TT_BATCH_MAX_BYTES);
     if (len < 5 || memcmp(data, BATCH_MAGIC, 4) != 0)
@@ -325,10 +334,9 @@ static tt_status batch_decode(const uint8_t *data, size_t len, bool keep_rows, t
     if (data[4] < 1 || data[4] > TT_BATCH_VERSION)
         FAIL("batch version %u is not supported (offset 4; this teiten reads versions 1 to %d)", data[4],
              TT_BATCH_VERSION);
-    tt_cursor c;
-    tt_cursor_init(&c, data + 5, len - 5);
-    uint64_t zlen = tt_cursor_varint(&c);
-    const uint8_t *z = c.failed ? NULL : tt_cursor_take(&c, zlen);
+    tt_cursor_init(c, data + 5, len - 5);
+    uint64_t zlen = tt_cursor_varint(c);
+    const uint8_t *z = c->failed ? NULL : tt_cursor_take(c, zlen);
     if (z == NULL)
         FAIL("batch truncated in the header (offset 5)");
     unsigned long long content = ZSTD_getFrameContentSize(z, zlen);
@@ -341,8 +349,29 @@ static tt_status batch_decode(const uint8_t *data, size_t len, bool keep_rows, t
     size_t got = ZSTD_decompress(meta, content, z, zlen);
     if (ZSTD_isError(got) || got != content)
         FAIL("batch header does not decompress (offset %td)", z - data);
-    if ((st = decode_meta(meta, got, out, err, errlen)) != TT_OK)
-        goto fail;
+    st = decode_meta(meta, got, data[4], out, err, errlen);
+fail:
+    free(meta);
+    if (st != TT_OK)
+        tt_batch_free(out);
+    return st;
+}
+
+tt_status tt_batch_decode_header(const uint8_t *data, size_t len, tt_batch *out, char *err, size_t errlen)
+{
+    tt_cursor c;
+    return decode_prefix(data, len, out, &c, err, errlen);
+}
+
+static tt_status batch_decode(const uint8_t *data, size_t len, bool keep_rows, tt_batch *out, char *err,
+                              size_t errlen)
+{
+    tt_status st;
+    tt_detail_row *rows = NULL;
+    size_t nrows = 0, cap = 0;
+    tt_cursor c;
+    if ((st = decode_prefix(data, len, out, &c, err, errlen)) != TT_OK)
+        return st;
     uint64_t nsections = tt_cursor_varint(&c);
     if (c.failed || nsections > MAX_SECTIONS)
         FAIL("batch: bad section count (offset %td)", c.p - data);
@@ -382,11 +411,9 @@ static tt_status batch_decode(const uint8_t *data, size_t len, bool keep_rows, t
     if (packets != out->header.packets)
         FAIL("batch: rows hold %llu packets, the header says %llu", (unsigned long long)packets,
              (unsigned long long)out->header.packets);
-    free(meta);
     free(rows);
     return TT_OK;
 fail:
-    free(meta);
     free(rows);
     tt_batch_free(out);
     return st;

@@ -9,7 +9,8 @@
  * documented in docs/shipping.md.
  *
  *   "TTOB" version(1)
- *   varint meta_len, meta: a zstd frame of varints (header, gaps, victims)
+ *   varint meta_len, meta: a zstd frame of varints (header, gaps, victims,
+ *                          seq - first_seq)
  *   varint nsections, then per section: varint hour, varint nrows,
  *                                       varint len, segment bytes (compact)
  */
@@ -27,9 +28,10 @@
 #include "util/buf.h"
 #include "util/status.h"
 
-/* Version 2: sections are compact (version 3) segments; version 1 batches,
- * whose sections are version 2 segments, are still read. */
-#define TT_BATCH_VERSION 2
+/* Version 3: the header ends with the first sequence number a merged batch
+ * stands for. Version 2: sections are compact (version 3) segments. Versions
+ * 1 (version 2 segments) and 2 are still read. */
+#define TT_BATCH_VERSION 3
 
 typedef enum tt_gap_reason {
     TT_GAP_SPOOL_FULL = 1,   /* the sensor's spool was at its cap: packets not kept */
@@ -43,6 +45,7 @@ const char *tt_gap_reason_name(uint8_t reason); /* "spool-full", "capture-drop",
 typedef struct tt_batch_header {
     char sensor[64];
     uint64_t epoch, seq;
+    uint64_t first_seq;     /* a merged batch stands for first_seq..seq (ship/merge.h); else seq (0 = seq when building) */
     int64_t opened, closed; /* the capture ran over [opened, closed) (sensor clock, seconds) */
     uint64_t frames;        /* frames captured in the interval, whatever their outcome */
     uint64_t packets;       /* sum of the detail rows' packets (a cross-check) */
@@ -94,6 +97,10 @@ TT_MUST_CHECK tt_status tt_batch_builder_finish(tt_batch_builder *b, const tt_ba
  * TT_ERR_FORMAT with a message naming the byte offset on malformed input. */
 TT_MUST_CHECK tt_status tt_batch_decode(const uint8_t *data, size_t len, tt_batch *out, char *err,
                                         size_t errlen);
+/* Decodes only the header, gaps and backscatter rows: sections and nsections
+ * stay empty and no section is checked (what a spool lists of a piece). */
+TT_MUST_CHECK tt_status tt_batch_decode_header(const uint8_t *data, size_t len, tt_batch *out, char *err,
+                                               size_t errlen);
 /* Same, keeping every section's decoded rows in sections[i].rows (a caller
  * that needs the rows takes them instead of decoding the sections again). */
 TT_MUST_CHECK tt_status tt_batch_decode_rows(const uint8_t *data, size_t len, tt_batch *out, char *err,
@@ -103,6 +110,9 @@ void tt_batch_free(tt_batch *batch); /* frees what decode allocated */
 /* Decodes one section's rows (cc/asn/flags 0). */
 TT_MUST_CHECK tt_status tt_batch_section_rows(const tt_batch_section *s, tt_detail_row **rows, size_t *n,
                                               size_t *cap);
+
+/* Most gaps one batch declares. */
+#define TT_BATCH_MAX_GAPS 4096
 
 /* Largest batch accepted anywhere (bytes on the wire / in the spool). */
 #define TT_BATCH_MAX_BYTES ((size_t)64 << 20)

@@ -18,6 +18,8 @@
 
 typedef struct spooled {
     uint64_t seq, bytes;
+    bool sealed;          /* NNN.batch; else a piece, NNN.piece */
+    tt_spool_piece piece; /* a piece's header (seq and bytes included) */
 } spooled;
 
 struct tt_spool {
@@ -148,7 +150,25 @@ static int spooled_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static tt_status add_file(tt_spool *s, uint64_t seq, uint64_t bytes)
+/* What a piece's header says, for tt_spool_pieces. A piece whose header
+ * does not decode is left alone: sealed by itself, the collector judges it. */
+static void read_piece_header(tt_spool_piece *p, const uint8_t *data, size_t len)
+{
+    tt_batch b;
+    char err[256];
+    if (tt_batch_decode_header(data, len, &b, err, sizeof err) != TT_OK) {
+        p->alone = true;
+        return;
+    }
+    p->opened = b.header.opened;
+    p->closed = b.header.closed;
+    p->packets = b.header.packets;
+    p->ngaps = b.ngaps;
+    p->nvictims = b.nvictims;
+    tt_batch_free(&b);
+}
+
+static tt_status add_file(tt_spool *s, uint64_t seq, uint64_t bytes, bool sealed, const uint8_t *data)
 {
     if (s->nfiles == s->files_cap) {
         size_t cap = s->files_cap ? s->files_cap * 2 : 64;
@@ -158,9 +178,64 @@ static tt_status add_file(tt_spool *s, uint64_t seq, uint64_t bytes)
         s->files = p;
         s->files_cap = cap;
     }
-    s->files[s->nfiles++] = (spooled){seq, bytes};
+    spooled *f = &s->files[s->nfiles++];
+    memset(f, 0, sizeof *f);
+    f->seq = f->piece.seq = seq;
+    f->bytes = f->piece.bytes = bytes;
+    f->sealed = sealed;
+    if (!sealed)
+        read_piece_header(&f->piece, data, bytes);
     s->bytes += bytes;
     return TT_OK;
+}
+
+static void batch_path(const tt_spool *s, uint64_t seq, bool sealed, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%020" PRIu64 ".%s", s->dir, seq, sealed ? "batch" : "piece");
+}
+
+static tt_status read_whole(const char *path, uint64_t bytes, tt_buf *data, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return io_fail(err, errlen, "cannot read", path);
+    tt_buf_reset(data);
+    tt_status st = tt_buf_reserve(data, bytes);
+    if (st == TT_OK) {
+        data->len = fread(data->data, 1, bytes, f);
+        if (data->len != bytes)
+            st = io_fail(err, errlen, "short read of", path);
+    }
+    fclose(f);
+    return st;
+}
+
+/* Sealing writes the batch before it removes the pieces it took (see
+ * tt_spool_seal), and always takes the oldest pieces: a piece numbered at
+ * most a sealed batch was taken by it, and only a crash can leave it here. */
+static tt_status drop_consumed_pieces(tt_spool *s, char *err, size_t errlen)
+{
+    uint64_t sealed_max = 0;
+    for (size_t i = 0; i < s->nfiles; i++)
+        if (s->files[i].sealed && s->files[i].seq > sealed_max)
+            sealed_max = s->files[i].seq;
+    size_t k = 0;
+    bool dropped = false;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        spooled *f = &s->files[i];
+        if (!f->sealed && f->seq <= sealed_max) {
+            char path[1100];
+            batch_path(s, f->seq, false, path, sizeof path);
+            if (unlink(path) != 0 && errno != ENOENT)
+                return io_fail(err, errlen, "cannot remove the merged piece", path);
+            s->bytes -= f->bytes;
+            dropped = true;
+            continue;
+        }
+        s->files[k++] = *f;
+    }
+    s->nfiles = k;
+    return dropped ? sync_dir(s->dir, err, errlen) : TT_OK;
 }
 
 static tt_status scan_dir(tt_spool *s, char *err, size_t errlen)
@@ -180,17 +255,26 @@ static tt_status scan_dir(tt_spool *s, char *err, size_t errlen)
         }
         uint64_t seq;
         char tail[8];
-        if (sscanf(e->d_name, "%20" SCNu64 ".%7s", &seq, tail) != 2 || strcmp(tail, "batch") != 0)
+        if (sscanf(e->d_name, "%20" SCNu64 ".%7s", &seq, tail) != 2 ||
+            (strcmp(tail, "batch") != 0 && strcmp(tail, "piece") != 0))
             continue;
+        bool sealed = strcmp(tail, "batch") == 0;
         struct stat sb;
         if (stat(path, &sb) != 0)
             continue;
-        st = add_file(s, seq, (uint64_t)sb.st_size);
+        tt_buf data;
+        tt_buf_init(&data, TT_BATCH_MAX_BYTES);
+        if (!sealed && (st = read_whole(path, (uint64_t)sb.st_size, &data, err, errlen)) != TT_OK) {
+            tt_buf_free(&data);
+            break;
+        }
+        st = add_file(s, seq, (uint64_t)sb.st_size, sealed, data.data);
+        tt_buf_free(&data);
     }
     closedir(dir);
     if (s->nfiles > 1) /* files is NULL in an empty spool: qsort wants a pointer */
         qsort(s->files, s->nfiles, sizeof *s->files, spooled_cmp);
-    return st;
+    return st == TT_OK ? drop_consumed_pieces(s, err, errlen) : st;
 }
 
 tt_status tt_spool_open(const char *dir, uint64_t max_bytes, tt_spool **out, char *err, size_t errlen)
@@ -288,11 +372,6 @@ size_t tt_spool_pending_gaps(tt_spool *s, tt_gap *out, size_t max)
     return n;
 }
 
-static void batch_path(const tt_spool *s, uint64_t seq, char *path, size_t len)
-{
-    snprintf(path, len, "%s/%020" PRIu64 ".batch", s->dir, seq);
-}
-
 /* Adds a gap to the pending list (caller holds the lock): contiguous losses
  * of one reason widen the last declaration; when the list is full, so does
  * any loss, so nothing is ever left undeclared. */
@@ -320,8 +399,8 @@ tt_status tt_spool_add_gap(tt_spool *s, const tt_gap *gap, char *err, size_t err
     return st;
 }
 
-tt_status tt_spool_put(tt_spool *s, uint64_t seq, const uint8_t *data, size_t len, const tt_gap *lost, char *err,
-                       size_t errlen)
+tt_status tt_spool_put(tt_spool *s, uint64_t seq, const uint8_t *data, size_t len, const tt_gap *lost, bool sealed,
+                       char *err, size_t errlen)
 {
     pthread_mutex_lock(&s->lock);
     tt_status st = TT_OK;
@@ -343,10 +422,10 @@ tt_status tt_spool_put(tt_spool *s, uint64_t seq, const uint8_t *data, size_t le
         goto out;
     }
     char path[1100];
-    batch_path(s, seq, path, sizeof path);
+    batch_path(s, seq, sealed, path, sizeof path);
     if ((st = write_atomic(s->dir, path, data, len, err, errlen)) != TT_OK)
         goto out;
-    if ((st = add_file(s, seq, len)) != TT_OK)
+    if ((st = add_file(s, seq, len, sealed, data)) != TT_OK)
         goto out;
     s->next_seq = seq + 1;
     s->ngaps = 0;
@@ -360,24 +439,100 @@ tt_status tt_spool_oldest(tt_spool *s, uint64_t *seq, tt_buf *data, char *err, s
 {
     pthread_mutex_lock(&s->lock);
     tt_status st = TT_ERR_NOTFOUND;
-    if (s->nfiles == 0)
-        goto out;
-    *seq = s->files[0].seq;
-    char path[1100];
-    batch_path(s, *seq, path, sizeof path);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        st = io_fail(err, errlen, "cannot read", path);
+    if (s->nfiles > 0 && s->files[0].sealed) { /* sealed batches come before every piece */
+        *seq = s->files[0].seq;
+        char path[1100];
+        batch_path(s, *seq, true, path, sizeof path);
+        st = read_whole(path, s->files[0].bytes, data, err, errlen);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+size_t tt_spool_pieces(tt_spool *s, tt_spool_piece *out, size_t max)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n = 0;
+    for (size_t i = 0; i < s->nfiles && n < max; i++)
+        if (!s->files[i].sealed)
+            out[n++] = s->files[i].piece;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+tt_status tt_spool_read_piece(tt_spool *s, uint64_t seq, tt_buf *data, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&s->lock);
+    tt_status st = TT_ERR_NOTFOUND;
+    for (size_t i = 0; i < s->nfiles; i++)
+        if (!s->files[i].sealed && s->files[i].seq == seq) {
+            char path[1100];
+            batch_path(s, seq, false, path, sizeof path);
+            st = read_whole(path, s->files[i].bytes, data, err, errlen);
+            break;
+        }
+    if (st == TT_ERR_NOTFOUND)
+        snprintf(err, errlen, "spool: no piece %" PRIu64, seq);
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+tt_status tt_spool_seal(tt_spool *s, uint64_t first, uint64_t last, const uint8_t *data, size_t len, char *err,
+                        size_t errlen)
+{
+    pthread_mutex_lock(&s->lock);
+    tt_status st = TT_OK;
+    /* the oldest pieces, first..last, in a row */
+    size_t at = 0;
+    while (at < s->nfiles && s->files[at].sealed)
+        at++;
+    size_t end = at;
+    while (end < s->nfiles && !s->files[end].sealed && s->files[end].seq <= last)
+        end++;
+    if (at == end || s->files[at].seq != first || s->files[end - 1].seq != last || (data == NULL && end - at != 1)) {
+        snprintf(err, errlen, "spool: pieces %" PRIu64 " to %" PRIu64 " are not the oldest", first, last);
+        st = TT_ERR_USAGE;
         goto out;
     }
-    tt_buf_reset(data);
-    st = tt_buf_reserve(data, s->files[0].bytes);
-    if (st == TT_OK) {
-        data->len = fread(data->data, 1, s->files[0].bytes, f);
-        if (data->len != s->files[0].bytes)
-            st = io_fail(err, errlen, "short read of", path);
+    char path[1100], piece[1100];
+    batch_path(s, last, true, path, sizeof path);
+    uint64_t bytes;
+    if (data == NULL) {
+        /* one piece: sealed as it is */
+        batch_path(s, last, false, piece, sizeof piece);
+        if (rename(piece, path) != 0) {
+            st = io_fail(err, errlen, "cannot seal", piece);
+            goto out;
+        }
+        if ((st = sync_dir(s->dir, err, errlen)) != TT_OK)
+            goto out;
+        bytes = s->files[at].bytes;
+    } else {
+        /* the batch first (durable), then the pieces it took */
+        if ((st = write_atomic(s->dir, path, data, len, err, errlen)) != TT_OK)
+            goto out;
+        for (size_t i = at; i < end; i++) {
+            batch_path(s, s->files[i].seq, false, piece, sizeof piece);
+            if (unlink(piece) != 0 && errno != ENOENT) {
+                /* the batch is there: the next open removes the pieces it took */
+                st = io_fail(err, errlen, "cannot remove the merged piece", piece);
+                goto out;
+            }
+        }
+        if ((st = sync_dir(s->dir, err, errlen)) != TT_OK)
+            goto out;
+        bytes = len;
     }
-    fclose(f);
+    for (size_t i = at; i < end; i++)
+        s->bytes -= s->files[i].bytes;
+    s->bytes += bytes;
+    spooled *f = &s->files[at];
+    memset(f, 0, sizeof *f);
+    f->seq = last;
+    f->bytes = bytes;
+    f->sealed = true;
+    memmove(s->files + at + 1, s->files + end, (s->nfiles - end) * sizeof *s->files);
+    s->nfiles -= end - at - 1;
 out:
     pthread_mutex_unlock(&s->lock);
     return st;
@@ -385,12 +540,12 @@ out:
 
 static tt_status drop_first(tt_spool *s, uint64_t seq, const char *moved_to, char *err, size_t errlen)
 {
-    if (s->nfiles == 0 || s->files[0].seq != seq) {
+    if (s->nfiles == 0 || s->files[0].seq != seq || !s->files[0].sealed) {
         snprintf(err, errlen, "spool: batch %" PRIu64 " is not the oldest", seq);
         return TT_ERR_USAGE;
     }
     char path[1100];
-    batch_path(s, seq, path, sizeof path);
+    batch_path(s, seq, true, path, sizeof path);
     if (moved_to ? rename(path, moved_to) != 0 : unlink(path) != 0)
         return io_fail(err, errlen, "cannot remove", path);
     s->bytes -= s->files[0].bytes;

@@ -7,6 +7,10 @@
  *   state                "teiten-spool 1", epoch, next sequence number and
  *                        the gaps not yet declared in a batch (atomic rewrite)
  *   NNNNNNNNNNNNNNNNNNNN.batch   one batch per file, named by sequence number
+ *   NNNNNNNNNNNNNNNNNNNN.piece   a batch not yet sealed: never sent, it may
+ *                        still be merged with the pieces after it (a sensor
+ *                        that ships less often than it spools, ship/merge.h)
+ * Sealed batches are numbered below every piece; only they are sent.
  * The spool has a cap: a batch that does not fit is not written, and its
  * packets become a declared gap (reason spool-full) carried by the next
  * batch that fits. */
@@ -40,14 +44,34 @@ TT_MUST_CHECK tt_status tt_spool_add_gap(tt_spool *spool, const tt_gap *gap, cha
 /* Copies the gaps to declare in the next batch (at most TT_SPOOL_MAX_GAPS). */
 size_t tt_spool_pending_gaps(tt_spool *spool, tt_gap *out, size_t max);
 
-/* Stores batch `seq` (== next_seq) durably; it carried the pending gaps,
- * which are cleared. TT_ERR_NOMEM when it would exceed the cap: nothing is
- * written, the batch's packets are recorded as a pending gap instead, and
- * next_seq does not move. */
+/* Stores batch `seq` (== next_seq) durably, sealed or as a piece; it carried
+ * the pending gaps, which are cleared. TT_ERR_NOMEM when it would exceed the
+ * cap: nothing is written, the batch's packets are recorded as a pending gap
+ * instead, and next_seq does not move. */
 TT_MUST_CHECK tt_status tt_spool_put(tt_spool *spool, uint64_t seq, const uint8_t *data, size_t len,
-                                     const tt_gap *lost, char *err, size_t errlen);
+                                     const tt_gap *lost, bool sealed, char *err, size_t errlen);
 
-/* Reads the oldest batch; TT_ERR_NOTFOUND when the spool is empty. */
+/* A piece as its header describes it. alone: the header does not decode;
+ * seal it by itself. */
+typedef struct tt_spool_piece {
+    uint64_t seq, bytes, packets;
+    int64_t opened, closed;
+    size_t ngaps, nvictims;
+    bool alone;
+} tt_spool_piece;
+
+/* The pieces, oldest first (at most max). */
+size_t tt_spool_pieces(tt_spool *spool, tt_spool_piece *out, size_t max);
+TT_MUST_CHECK tt_status tt_spool_read_piece(tt_spool *spool, uint64_t seq, tt_buf *data, char *err, size_t errlen);
+/* Replaces the oldest pieces, first..last, with one sealed batch numbered
+ * last: data (their merge), or the piece itself when data is NULL and
+ * first == last. The batch is written durably before the pieces are removed;
+ * a crash in between leaves pieces that the next open removes, since every
+ * piece numbered at most a sealed batch was taken by it. */
+TT_MUST_CHECK tt_status tt_spool_seal(tt_spool *spool, uint64_t first, uint64_t last, const uint8_t *data,
+                                      size_t len, char *err, size_t errlen);
+
+/* Reads the oldest sealed batch; TT_ERR_NOTFOUND when there is none. */
 TT_MUST_CHECK tt_status tt_spool_oldest(tt_spool *spool, uint64_t *seq, tt_buf *data, char *err, size_t errlen);
 /* Deletes an acknowledged batch. */
 TT_MUST_CHECK tt_status tt_spool_remove(tt_spool *spool, uint64_t seq, char *err, size_t errlen);

@@ -38,13 +38,15 @@ run_sensor() { # NAME CAPTURE [extra options]
     --ca "$tmp/cert.pem" --key "$(key_of "$name")" --spool "$tmp/spool-$name" --batch-seconds 900 --heartbeat 1 \
     "$@" >>"$tmp/sensor-$name.log" 2>&1
 }
-spooled() { ls "$tmp/spool-$1"/*.batch 2>/dev/null | wc -l; }
+spooled() { ls "$tmp/spool-$1"/*.batch "$tmp/spool-$1"/*.piece 2>/dev/null | wc -l; }
 
 # 1. us-east fills its spool while no collector runs, is killed -9, and
 #    resumes from the spool with nothing new to read. sg-1 overflows a tiny
 #    spool cap while the collector is down.
-run_sensor us-east "$(capture_of us-east)" & us_pid=$!
-run_sensor sg-1 "$(capture_of sg-1)" --spool-max-kb 40 & pids+=($!)
+# Both spool 15-minute pieces and merge them up to an hour before sending
+# (--ship-seconds): us-east is killed with pieces and merged batches spooled.
+run_sensor us-east "$(capture_of us-east)" --ship-seconds 3600 & us_pid=$!
+run_sensor sg-1 "$(capture_of sg-1)" --spool-max-kb 40 --ship-seconds 3600 & pids+=($!)
 for _ in $(seq 1 200); do grep -q "read to the end" "$tmp/sensor-us-east.log" && break; sleep 0.05; done
 grep -q "read to the end" "$tmp/sensor-us-east.log" || { echo "us-east did not read its capture"; exit 1; }
 kill -9 "$us_pid"; wait "$us_pid" 2>/dev/null || true
@@ -53,11 +55,11 @@ python3 - "$tmp/empty.pcap" <<'PY'
 import struct, sys
 open(sys.argv[1], "wb").write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
 PY
-run_sensor us-east "$tmp/empty.pcap" & pids+=($!)
+run_sensor us-east "$tmp/empty.pcap" --ship-seconds 3600 & pids+=($!)
 
 # 2. The other sensors stream while the collector is killed -9 three times.
 start_collector "$db" "$port"
-for s in jp-tokyo jp-osaka jp-fukuoka de-fra; do run_sensor "$s" "$(capture_of "$s")" --batch-seconds 300 & pids+=($!); done
+for s in jp-tokyo jp-osaka jp-fukuoka de-fra; do run_sensor "$s" "$(capture_of "$s")" --batch-seconds 300 --ship-seconds 1800 & pids+=($!); done
 for round in 1 2 3; do
   sleep 0.7
   kill -9 "$collector_pid"; wait "$collector_pid" 2>/dev/null || true
@@ -98,6 +100,12 @@ kill -TERM "$collector_pid"; wait "$collector_pid"
 
 # 5. Exact counts.
 fail=0
+# The streaming sensors merged their 5-minute pieces: fewer batches delivered than spooled.
+for s in jp-tokyo jp-osaka jp-fukuoka de-fra; do
+  read -r spooled_n delivered_n < <(sed -nE 's/.* ([0-9]+) batches, ([0-9]+) delivered,.*/\1 \2/p' "$tmp/sensor-$s.log" | tail -1) || true
+  echo "$s: ${spooled_n:-?} batches spooled, ${delivered_n:-?} delivered"
+  [[ -n ${delivered_n:-} && $delivered_n -gt 0 && $delivered_n -lt $spooled_n ]] || { echo "$s: nothing was merged"; fail=1; }
+done
 for s in jp-tokyo jp-osaka jp-fukuoka us-east de-fra; do
   for q in "top ports" "top countries" "top tools"; do
     # shellcheck disable=SC2086
@@ -138,6 +146,8 @@ for q in "top ports" "top countries" "top tools"; do
        <(query_rows $q --db "$tmp/single.db" --limit 100000) >/dev/null || { echo "MISMATCH single-host: $q"; fail=1; }
 done
 grep -q "duplicate batch" "$tmp/collector.log" && echo "(duplicates after lost acknowledgements were recognised)"
+# Merged batches stand for the pieces they took: no sequence number goes missing.
+if grep "never arrived" "$tmp/collector.log"; then echo "the collector saw batches missing"; fail=1; fi
 "$teiten" sensors --db "$db"
 [[ $fail -eq 0 ]] || { tail -n 20 "$tmp/collector.log"; exit 1; }
 echo "live faults: exact counts after collector kills, sensor kill, spool overflow${disk_full_tested:+, disk full}"

@@ -223,7 +223,7 @@ start_sensor() {
     [[ $1 -ne 0 ]] || retain=(--retain-dir "$tmp/retain-$name")
     ip netns exec "$prefix-s$n" "$teiten" sensor --config "$conf" --name "$name" --interface dark \
         --collector "$url" --ca "$tmp/cert.pem" --key "${key[$name]}" --spool "$tmp/spool-$name" \
-        --batch-seconds 1 --heartbeat 1 "${retain[@]}" >"$2" 2>&1 &
+        --batch-seconds 1 --ship-seconds 3 --heartbeat 1 "${retain[@]}" >"$2" 2>&1 &
     sensor_pid[$name]=$!
     pids+=("$!")
 }

@@ -92,7 +92,7 @@ PY
 helper() { python3 "$tmp/helper.py" "$@"; }
 # status_of NAME: the collector's status for NAME ("up", "late", "down", ...).
 status_of() { helper status "$teiten" "$tmp/c.db" "$1" | cut -d' ' -f1; }
-spooled() { find "$tmp/spool-$1" -maxdepth 1 -type f -name '*.batch' | wc -l; }
+spooled() { find "$tmp/spool-$1" -maxdepth 1 -type f \( -name '*.batch' -o -name '*.piece' \) | wc -l; }
 
 # ---------------------------------------------------------------- telescope, keys, certificate
 "$teiten" simulate --out "$tmp/sim" --days 1 --rate 80000 --seed 5 >"$tmp/simulate.log" 2>&1
@@ -119,7 +119,7 @@ start_sensor() { # INDEX LOG
     local n=$(($1 + 1)) name=${sensors[$1]}
     ip netns exec "$prefix-s$n" "$teiten" sensor --config "$conf" --name "$name" --interface dark \
         --collector "$url" --ca "$tmp/cert.pem" --key "$(key_of "$name")" --spool "$tmp/spool-$name" \
-        --batch-seconds 1 --heartbeat 1 >"$2" 2>&1 &
+        --batch-seconds 1 --ship-seconds 4 --heartbeat 1 >"$2" 2>&1 &
     sensor_pid[$name]=$!
     pids+=("$!")
 }

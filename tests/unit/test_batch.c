@@ -322,7 +322,7 @@ static void test_rejects(void)
     expect_format(copy, 3, "magic");
     expect_format(NULL, 0, "magic");
     copy[4] = TT_BATCH_VERSION + 1;
-    expect_format(copy, good.len, "version 3");
+    expect_format(copy, good.len, "version 4");
     copy[4] = 0;
     expect_format(copy, good.len, "version 0");
     copy[4] = TT_BATCH_VERSION;
@@ -380,7 +380,25 @@ static void test_rejects(void)
     check_same(&f, &b);
     tt_batch_free(&b);
     replace_meta(good.data, good.len, meta, mlen - 1, &bad); /* meta cut short */
+    expect_format(bad.data, bad.len, "first sequence number");
+    replace_meta(good.data, good.len, meta, mlen - 2, &bad);
     expect_format(bad.data, bad.len, "backscatter");
+    /* a merged batch standing for batches before 1 */
+    CHECK_EQ_INT(meta[mlen - 1], 0);
+    meta[mlen - 1] = (uint8_t)f.header.seq;
+    replace_meta(good.data, good.len, meta, mlen, &bad);
+    expect_format(bad.data, bad.len, "first sequence number");
+    meta[mlen - 1] = (uint8_t)(f.header.seq - 1); /* stands for 1..seq */
+    replace_meta(good.data, good.len, meta, mlen, &bad);
+    CHECK_EQ_INT(decode_exact(bad.data, bad.len, &b, err, sizeof err), TT_OK);
+    CHECK_EQ_INT(b.header.first_seq, 1);
+    tt_batch_free(&b);
+    /* and version 2 batches, without the field, stand for their own seq */
+    replace_meta(good.data, good.len, meta, mlen - 1, &bad);
+    bad.data[4] = 2;
+    CHECK_EQ_INT(decode_exact(bad.data, bad.len, &b, err, sizeof err), TT_OK);
+    CHECK_EQ_INT(b.header.first_seq, b.header.seq);
+    tt_batch_free(&b);
     free(meta);
 
     /* Rows that do not add up to the header's packets: this batch's meta
@@ -415,6 +433,9 @@ static void test_rejects(void)
     g.header.seq = 0;
     CHECK_EQ_INT(fixture_build(&g, &bad), TT_OK);
     expect_format(bad.data, bad.len, "bad fields");
+    g = f;
+    g.header.first_seq = g.header.seq + 1;
+    CHECK_EQ_INT(fixture_build(&g, &bad), TT_ERR_USAGE);
     g = f;
     g.gaps[1].reason = 0;
     CHECK_EQ_INT(fixture_build(&g, &bad), TT_OK);
@@ -485,13 +506,14 @@ static void test_victim_time_limit(void)
     CHECK_EQ_INT(decode_exact(out.data, out.len, &b, err, sizeof err), TT_OK);
     check_same(&f, &b);
     tt_batch_free(&b);
-    /* The meta ends with the row's last (5 bytes) and 60 zero minutes: make
-     * last 2^32 + 5, still inside the hour as a number. */
+    /* The meta ends with the row's last (5 bytes), 60 zero minutes and the
+     * first sequence number (1 byte): make last 2^32 + 5, still inside the
+     * hour as a number. */
     size_t mlen;
     uint8_t *meta = get_meta(out.data, out.len, &mlen);
     static const uint8_t was[] = {0xff, 0xff, 0xff, 0xff, 0x0f}, now[] = {0x85, 0x80, 0x80, 0x80, 0x10};
-    CHECK(mlen > 65 && memcmp(meta + mlen - 65, was, 5) == 0);
-    memcpy(meta + mlen - 65, now, 5);
+    CHECK(mlen > 66 && memcmp(meta + mlen - 66, was, 5) == 0);
+    memcpy(meta + mlen - 66, now, 5);
     replace_meta(out.data, out.len, meta, mlen, &bad);
     tt_status st = decode_exact(bad.data, bad.len, &b, err, sizeof err);
     CHECK_EQ_INT(st, TT_ERR_FORMAT);
@@ -578,6 +600,7 @@ static int write_seeds(const char *dir)
     ok &= write_seed(dir, "valid-3hours.batch", &f);
     fixture_free(&f);
     fixture_make(&f, "osaka_2.b", 42, 17, T0 + 60, 600, 25, 0);
+    f.header.first_seq = 12; /* merged: stands for 12..17 */
     ok &= write_seed(dir, "valid-1hour.batch", &f);
     fixture_free(&f);
     fixture_make(&f, "q", 7, 1, T0, 10, 0, 1);
@@ -600,7 +623,7 @@ static void test_committed_seeds(void)
     CHECK(d != NULL);
     if (d == NULL)
         return;
-    int seen = 0, seen_v1 = 0;
+    int seen = 0, seen_v1 = 0, seen_v2 = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (strncmp(e->d_name, "valid-", 6) != 0)
@@ -626,10 +649,11 @@ static void test_committed_seeds(void)
         }
         seen++;
         seen_v1 += len > 4 && data[4] == 1;
+        seen_v2 += len > 4 && data[4] == 2;
     }
     closedir(d);
-    CHECK(seen >= 8);
-    CHECK(seen_v1 >= 4); /* batches of sensors not yet upgraded (version 1) are still read */
+    CHECK(seen >= 12);
+    CHECK(seen_v1 >= 4 && seen_v2 >= 4); /* batches of sensors not yet upgraded (versions 1, 2) are still read */
 }
 
 int main(int argc, char **argv)

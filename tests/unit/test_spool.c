@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batch_fixture.h"
 #include "ship/batch.h"
 #include "ship/spool.h"
 
@@ -74,7 +75,7 @@ static void remove_tree(const char *dir)
 static tt_status put_text(tt_spool *s, uint64_t seq, const char *text, const tt_gap *lost, char *err,
                           size_t errlen)
 {
-    return tt_spool_put(s, seq, (const uint8_t *)text, strlen(text), lost, err, errlen);
+    return tt_spool_put(s, seq, (const uint8_t *)text, strlen(text), lost, true, err, errlen);
 }
 
 /* The oldest batch is seq with this content. */
@@ -444,6 +445,107 @@ static void test_reject(void)
     tt_spool_close(s);
 }
 
+static void piece_file(const char *dir, uint64_t seq, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%020llu.piece", dir, (unsigned long long)seq);
+}
+
+/* Puts a real batch as a piece: seq, over [opened, opened + 10), its bytes in out. */
+static uint64_t put_piece(tt_spool *s, uint64_t seq, int64_t opened, tt_buf *out)
+{
+    fixture_batch f;
+    fixture_make(&f, "jp-tokyo", 77, seq, opened, 10, 20, seq % 2);
+    CHECK_EQ_INT(fixture_build(&f, out), TT_OK);
+    char err[512];
+    CHECK_EQ_INT(tt_spool_put(s, seq, out->data, out->len, NULL, false, err, sizeof err), TT_OK);
+    uint64_t packets = f.packets;
+    fixture_free(&f);
+    return packets;
+}
+
+/* Pieces: listed with their headers, never sent before they are sealed,
+ * sealed alone or merged (the batch replaces them, numbered as the last),
+ * and a crash between writing the merged batch and removing the pieces. */
+static void test_pieces(void)
+{
+    char dir[512], err[512], path[1100];
+    snprintf(dir, sizeof dir, "%s/pieces", root);
+    tt_spool *s = NULL;
+    CHECK_EQ_INT(tt_spool_open(dir, 0, &s, err, sizeof err), TT_OK);
+    if (s == NULL)
+        return;
+    tt_buf b1, b2, b3, data;
+    tt_buf_init(&b1, 0);
+    tt_buf_init(&b2, 0);
+    tt_buf_init(&b3, 0);
+    tt_buf_init(&data, 0);
+    uint64_t p1 = put_piece(s, 1, 1764115200, &b1);
+    put_piece(s, 2, 1764115210, &b2);
+    put_piece(s, 3, 1764115220, &b3);
+    uint64_t seq;
+    CHECK_EQ_INT(tt_spool_oldest(s, &seq, &data, err, sizeof err), TT_ERR_NOTFOUND); /* nothing sealed */
+    expect_usage(s, 3, b1.len + b2.len + b3.len, 0);
+    tt_spool_piece p[8];
+    CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 3);
+    CHECK(p[0].seq == 1 && p[0].bytes == b1.len && p[0].packets == p1 && p[0].opened == 1764115200 &&
+          p[0].closed == 1764115210 && p[0].ngaps == 1 && p[0].nvictims == 3 && !p[0].alone);
+    CHECK(p[1].seq == 2 && p[1].ngaps == 0 && p[2].seq == 3 && p[2].opened == 1764115220);
+    CHECK_EQ_INT(tt_spool_pieces(s, p, 2), 2);
+    CHECK_EQ_INT(tt_spool_read_piece(s, 2, &data, err, sizeof err), TT_OK);
+    CHECK(data.len == b2.len && memcmp(data.data, b2.data, b2.len) == 0);
+    CHECK_EQ_INT(tt_spool_read_piece(s, 9, &data, err, sizeof err), TT_ERR_NOTFOUND);
+
+    /* only the oldest pieces, in a row; data NULL seals one piece */
+    CHECK_EQ_INT(tt_spool_seal(s, 2, 3, (const uint8_t *)"x", 1, err, sizeof err), TT_ERR_USAGE);
+    CHECK(contains(err, "not the oldest"));
+    CHECK_EQ_INT(tt_spool_seal(s, 1, 2, NULL, 0, err, sizeof err), TT_ERR_USAGE);
+    CHECK_EQ_INT(tt_spool_seal(s, 1, 1, NULL, 0, err, sizeof err), TT_OK);
+    piece_file(dir, 1, path, sizeof path);
+    CHECK(!exists(path));
+    CHECK_EQ_INT(tt_spool_oldest(s, &seq, &data, err, sizeof err), TT_OK);
+    CHECK(seq == 1 && data.len == b1.len && memcmp(data.data, b1.data, b1.len) == 0);
+    /* 2 and 3 merged into batch 3 */
+    CHECK_EQ_INT(tt_spool_seal(s, 2, 3, (const uint8_t *)"merged", 6, err, sizeof err), TT_OK);
+    piece_file(dir, 2, path, sizeof path);
+    CHECK(!exists(path));
+    piece_file(dir, 3, path, sizeof path);
+    CHECK(!exists(path));
+    CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 0);
+    expect_usage(s, 2, b1.len + 6, 0);
+    CHECK_EQ_INT(tt_spool_remove(s, 1, err, sizeof err), TT_OK);
+    expect_oldest(s, 3, "merged");
+    CHECK_EQ_INT(tt_spool_next_seq(s), 4);
+
+    /* pieces 4, 5 and 6; a crash after batch 5 (4 and 5 merged) was written */
+    put_piece(s, 4, 1764115230, &b1);
+    put_piece(s, 5, 1764115240, &b2);
+    put_piece(s, 6, 1764115250, &b3);
+    tt_spool_close(s);
+    batch_file(dir, 5, path, sizeof path);
+    write_file(path, "merged 4+5");
+    CHECK_EQ_INT(tt_spool_open(dir, 0, &s, err, sizeof err), TT_OK);
+    if (s == NULL)
+        return;
+    piece_file(dir, 4, path, sizeof path);
+    CHECK(!exists(path)); /* taken by batch 5 */
+    piece_file(dir, 5, path, sizeof path);
+    CHECK(!exists(path));
+    CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 1);
+    CHECK(p[0].seq == 6 && p[0].opened == 1764115250 && p[0].bytes == b3.len && !p[0].alone); /* read again */
+    expect_usage(s, 3, 6 + 10 + b3.len, 0);
+    expect_oldest(s, 3, "merged");
+    CHECK_EQ_INT(tt_spool_next_seq(s), 7);
+    /* a piece whose header does not decode is sealed alone */
+    CHECK_EQ_INT(tt_spool_put(s, 7, (const uint8_t *)"garbage", 7, NULL, false, err, sizeof err), TT_OK);
+    CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 2);
+    CHECK(p[1].seq == 7 && p[1].alone && !p[0].alone);
+    tt_spool_close(s);
+    tt_buf_free(&b1);
+    tt_buf_free(&b2);
+    tt_buf_free(&b3);
+    tt_buf_free(&data);
+}
+
 /* A damaged state file is an error naming the file and line, not a new epoch. */
 static void expect_damaged(const char *name, const char *state, const char *where)
 {
@@ -502,6 +604,7 @@ int main(void)
     test_many_gaps();
     test_crash_repair();
     test_reject();
+    test_pieces();
     test_damaged();
     remove_tree(root);
     return check_report("test_spool");

@@ -1,0 +1,227 @@
+/* Merging spooled pieces into one batch (ship/merge): the merged batch holds
+ * exactly the pieces' packets, each key once (summed, TTL of its first piece,
+ * the first OS hint given), their gaps, backscatter rows and counters, and
+ * keeps sequence and times of its ends. Checked against a brute-force fold. */
+#include "check.h"
+
+#include "batch_fixture.h"
+#include "ship/merge.h"
+
+#define NPIECES 3
+
+/* One key's expected row: rows of all pieces folded in piece order. */
+typedef struct expected {
+    tt_detail_row *rows;
+    size_t n, cap;
+} expected;
+
+static void expect_add(expected *e, const tt_detail_row *r)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        tt_detail_row *a = &e->rows[i];
+        if (tt_detail_row_cmp(a, r) != 0)
+            continue;
+        if (a->os == 0)
+            a->os = r->os;
+        a->packets += r->packets;
+        a->bytes += r->bytes;
+        if (r->first < a->first)
+            a->first = r->first;
+        if (r->last > a->last)
+            a->last = r->last;
+        return;
+    }
+    if (e->n == e->cap) {
+        e->cap = e->cap ? e->cap * 2 : 256;
+        e->rows = realloc(e->rows, e->cap * sizeof *e->rows);
+    }
+    e->rows[e->n++] = *r;
+}
+
+/* Piece p shares some keys with piece p-1 (other counts, times, TTL and OS). */
+static void overlap(fixture_batch *prev, fixture_batch *f)
+{
+    for (size_t h = 0; h < f->nhours; h++) {
+        size_t ph = 0;
+        while (ph < prev->nhours && prev->hours[ph] != f->hours[h])
+            ph++;
+        if (ph == prev->nhours)
+            continue;
+        size_t n = f->nrows[h], add = prev->nrows[ph] / 3;
+        tt_detail_row *rows = calloc(n + add, sizeof *rows);
+        memcpy(rows, f->rows[h], n * sizeof *rows);
+        for (size_t i = 0; i < add; i++) {
+            tt_detail_row r = prev->rows[ph][3 * i];
+            r.packets = 1 + (uint32_t)i % 7;
+            r.bytes = r.packets * 60ull;
+            r.ttl = (uint8_t)(r.ttl + 1);
+            r.os = (uint8_t)(i % 3); /* 0 keeps the earlier hint, else the earlier one wins when it has one */
+            int64_t base = f->hours[h] * 3600;
+            r.first = (uint32_t)(base + (r.first - base + 7) % 3600);
+            r.last = r.first;
+            rows[n++] = r;
+        }
+        qsort(rows, n, sizeof *rows, fixture_row_cmp);
+        size_t k = 0;
+        f->packets = 0;
+        for (size_t i = 0; i < n; i++)
+            if (k == 0 || tt_detail_row_cmp(&rows[k - 1], &rows[i]) != 0)
+                rows[k++] = rows[i];
+        free(f->rows[h]);
+        f->rows[h] = rows;
+        f->nrows[h] = k;
+    }
+    f->packets = 0;
+    for (size_t h = 0; h < f->nhours; h++)
+        for (size_t i = 0; i < f->nrows[h]; i++)
+            f->packets += f->rows[h][i].packets;
+    f->header.frames = f->packets + 123;
+}
+
+static void test_merge_pieces(void)
+{
+    fixture_batch f[NPIECES];
+    /* 10-minute pieces; the second crosses an hour; sequence numbers may skip */
+    int64_t t0 = 1764115200 + 3600 - 900;
+    fixture_make(&f[0], "jp-tokyo", 99, 4, t0, 600, 300, 1);
+    fixture_make(&f[1], "jp-tokyo", 99, 5, t0 + 600, 600, 300, 2);
+    fixture_make(&f[2], "jp-tokyo", 99, 7, t0 + 1200, 600, 300, 0);
+    overlap(&f[0], &f[1]);
+    overlap(&f[1], &f[2]);
+    tt_buf bytes[NPIECES];
+    tt_batch pieces[NPIECES];
+    char err[512];
+    uint64_t packets = 0, frames = 0;
+    size_t ngaps = 0, nvictims = 0;
+    expected hours[2] = {{0}};
+    int64_t hour0 = t0 / 3600;
+    for (int p = 0; p < NPIECES; p++) {
+        tt_buf_init(&bytes[p], 0);
+        CHECK_EQ_INT(fixture_build(&f[p], &bytes[p]), TT_OK);
+        CHECK_EQ_INT(tt_batch_decode_rows(bytes[p].data, bytes[p].len, &pieces[p], err, sizeof err), TT_OK);
+        packets += f[p].packets;
+        frames += f[p].header.frames;
+        ngaps += f[p].ngaps;
+        nvictims += f[p].nvictims;
+        for (size_t h = 0; h < f[p].nhours; h++)
+            for (size_t i = 0; i < f[p].nrows[h]; i++)
+                expect_add(&hours[f[p].hours[h] - hour0], &f[p].rows[h][i]);
+    }
+    CHECK(hours[0].n > 0 && hours[1].n > 0);
+    size_t folded = 0;
+    for (int p = 0; p < NPIECES; p++)
+        for (size_t h = 0; h < f[p].nhours; h++)
+            folded += f[p].nrows[h];
+    CHECK(folded > hours[0].n + hours[1].n + 100); /* keys did repeat across pieces */
+
+    tt_batch_builder builder;
+    tt_batch_builder_init(&builder);
+    tt_buf out;
+    tt_buf_init(&out, 0);
+    CHECK_EQ_INT(tt_batch_merge(pieces, NPIECES, &builder, &out, err, sizeof err), TT_OK);
+    tt_batch m;
+    CHECK_EQ_INT(tt_batch_decode_rows(out.data, out.len, &m, err, sizeof err), TT_OK);
+    CHECK(strcmp(m.header.sensor, "jp-tokyo") == 0);
+    CHECK_EQ_INT(m.header.epoch, 99);
+    CHECK_EQ_INT(m.header.seq, 7);
+    CHECK_EQ_INT(m.header.first_seq, 4); /* the collector sees 4..7 arrive, none missing */
+    CHECK_EQ_INT(m.header.opened, t0);
+    CHECK_EQ_INT(m.header.closed, t0 + 1800);
+    CHECK_EQ_INT(m.header.packets, packets);
+    CHECK_EQ_INT(m.header.frames, frames);
+    for (int o = 0; o < TT_OUTCOME_COUNT; o++)
+        CHECK_EQ_INT(m.header.outcomes[o], f[0].header.outcomes[o] + f[1].header.outcomes[o] + f[2].header.outcomes[o]);
+    CHECK_EQ_INT(m.ngaps, ngaps);
+    CHECK(m.ngaps == 3 && m.gaps[0].start == f[0].gaps[0].start && m.gaps[2].packets == f[1].gaps[1].packets);
+    CHECK_EQ_INT(m.nvictims, nvictims);
+    CHECK(m.victims[3].first == f[1].victims[0].first && m.victims[3].packets == f[1].victims[0].packets);
+    CHECK_EQ_INT(m.nsections, 2);
+    for (size_t h = 0; h < m.nsections && h < 2; h++) {
+        CHECK_EQ_INT(m.sections[h].hour, hour0 + (int64_t)h);
+        expected *e = &hours[h];
+        qsort(e->rows, e->n, sizeof *e->rows, fixture_row_cmp);
+        CHECK_EQ_INT(m.sections[h].nrows, e->n);
+        size_t same = 0;
+        for (size_t i = 0; i < e->n && i < m.sections[h].nrows; i++) {
+            const tt_detail_row *a = &m.sections[h].rows[i], *b = &e->rows[i];
+            same += tt_detail_row_cmp(a, b) == 0 && a->packets == b->packets && a->bytes == b->bytes &&
+                    a->first == b->first && a->last == b->last && a->ttl == b->ttl && a->os == b->os;
+        }
+        CHECK_EQ_INT(same, e->n);
+        free(e->rows);
+    }
+    tt_batch_free(&m);
+
+    /* one piece: the same batch again */
+    CHECK_EQ_INT(tt_batch_merge(pieces, 1, &builder, &out, err, sizeof err), TT_OK);
+    CHECK(out.len == bytes[0].len && memcmp(out.data, bytes[0].data, out.len) == 0);
+    /* merged batches merge again (first_seq of the first) */
+    tt_batch again[2];
+    CHECK_EQ_INT(tt_batch_merge(pieces, 2, &builder, &out, err, sizeof err), TT_OK);
+    CHECK_EQ_INT(tt_batch_decode_rows(out.data, out.len, &again[0], err, sizeof err), TT_OK);
+    again[1] = pieces[2];
+    tt_buf out2;
+    tt_buf_init(&out2, 0);
+    CHECK_EQ_INT(tt_batch_merge(again, 2, &builder, &out2, err, sizeof err), TT_OK);
+    tt_batch both;
+    CHECK_EQ_INT(tt_batch_decode(out2.data, out2.len, &both, err, sizeof err), TT_OK);
+    CHECK(both.header.first_seq == 4 && both.header.seq == 7 && both.header.packets == packets);
+    tt_batch_free(&both);
+    tt_batch_free(&again[0]);
+    tt_buf_free(&out2);
+    /* a piece overlapping the one before */
+    again[0] = pieces[0];
+    again[1] = pieces[1];
+    again[1].header.first_seq = 4;
+    CHECK_EQ_INT(tt_batch_merge(again, 2, &builder, &out, err, sizeof err), TT_ERR_USAGE);
+
+    /* pieces that do not belong together */
+    tt_batch swapped[2] = {pieces[1], pieces[0]};
+    CHECK_EQ_INT(tt_batch_merge(swapped, 2, &builder, &out, err, sizeof err), TT_ERR_USAGE);
+    CHECK(strstr(err, "does not follow") != NULL);
+    snprintf(pieces[1].header.sensor, sizeof pieces[1].header.sensor, "jp-osaka");
+    CHECK_EQ_INT(tt_batch_merge(pieces, 2, &builder, &out, err, sizeof err), TT_ERR_USAGE);
+    CHECK_EQ_INT(tt_batch_merge(pieces, 0, &builder, &out, err, sizeof err), TT_ERR_USAGE);
+    /* decoded without rows */
+    tt_batch bare[2];
+    CHECK_EQ_INT(tt_batch_decode(bytes[0].data, bytes[0].len, &bare[0], err, sizeof err), TT_OK);
+    CHECK_EQ_INT(tt_batch_decode(bytes[1].data, bytes[1].len, &bare[1], err, sizeof err), TT_OK);
+    CHECK_EQ_INT(tt_batch_merge(bare, 2, &builder, &out, err, sizeof err), TT_ERR_USAGE);
+    tt_batch_free(&bare[0]);
+    tt_batch_free(&bare[1]);
+
+    for (int p = 0; p < NPIECES; p++) {
+        tt_batch_free(&pieces[p]);
+        tt_buf_free(&bytes[p]);
+        fixture_free(&f[p]);
+    }
+    tt_buf_free(&out);
+    tt_batch_builder_free(&builder);
+}
+
+/* The header alone decodes what a full decode gives, without the sections. */
+static void test_decode_header(void)
+{
+    fixture_batch f;
+    fixture_make(&f, "de-fra", 5, 12, 1764115200, 4000, 50, 2);
+    tt_buf b;
+    tt_buf_init(&b, 0);
+    CHECK_EQ_INT(fixture_build(&f, &b), TT_OK);
+    tt_batch h;
+    char err[512];
+    CHECK_EQ_INT(tt_batch_decode_header(b.data, b.len, &h, err, sizeof err), TT_OK);
+    CHECK(h.header.seq == 12 && h.header.packets == f.packets && h.ngaps == 2 && h.nvictims == 3 &&
+          h.nsections == 0 && h.sections == NULL);
+    tt_batch_free(&h);
+    CHECK_EQ_INT(tt_batch_decode_header(b.data, 4, &h, err, sizeof err), TT_ERR_FORMAT);
+    CHECK(strstr(err, "offset 0") != NULL);
+    tt_buf_free(&b);
+    fixture_free(&f);
+}
+
+int main(void)
+{
+    test_merge_pieces();
+    test_decode_header();
+    return check_report("test_merge");
+}
