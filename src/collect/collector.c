@@ -179,7 +179,11 @@ static enum MHD_Result handle_batch(collector *c, struct MHD_Connection *conn, c
         return reply(conn, MHD_HTTP_OK, "duplicate %s %" PRIu64, name, seq);
     }
     /* a merged batch stands for first_seq..seq */
-    if (last != 0 && last + 1 < first_seq)
+    if (first_seq <= last)
+        tt_log_error("sensor %s: batch %" PRIu64 " stands for batches %" PRIu64 "..%" PRIu64 " of epoch %016" PRIx64
+                     " but %" PRIu64 " was accepted before: its packets up to there may be counted twice",
+                     name, seq, first_seq, seq, epoch, last);
+    else if (last != 0 && last + 1 < first_seq)
         tt_log_warn("sensor %s: batches %" PRIu64 "..%" PRIu64 " of epoch %016" PRIx64 " never arrived", name,
                     last + 1, first_seq - 1, epoch);
     (void)packets;

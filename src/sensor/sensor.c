@@ -372,7 +372,7 @@ typedef struct merger {
  * rest waits for the next round. */
 static bool seal_group(sensor *s, merger *m, const tt_spool_piece *p, size_t k)
 {
-    char err[600];
+    char err[600] = "";
     tt_status st = TT_OK;
     size_t decoded = 0;
     if (k > 1) {
@@ -389,7 +389,8 @@ static bool seal_group(sensor *s, merger *m, const tt_spool_piece *p, size_t k)
             st = tt_spool_seal(s->spool, p[0].seq, p[k - 1].seq, m->out.data, m->out.len, err, sizeof err);
         if (st == TT_OK)
             return true;
-        tt_log_warn("%s: sending batch %" PRIu64 " by itself", err, p[0].seq);
+        tt_log_warn("merging batches %" PRIu64 " to %" PRIu64 " failed (%s: %s): sending batch %" PRIu64
+                    " by itself", p[0].seq, p[k - 1].seq, tt_strerror(st), err, p[0].seq);
     }
     if (tt_spool_seal(s->spool, p[0].seq, p[0].seq, NULL, 0, err, sizeof err) != TT_OK) {
         tt_log_error("%s", err);
@@ -419,7 +420,9 @@ static bool seal_oldest(sensor *s, merger *m, double *due_out)
         max_packets = MERGE_MAX_PACKETS;
     size_t k = 1, gaps = p[0].ngaps, victims = p[0].nvictims;
     uint64_t packets = p[0].packets, bytes = p[0].bytes;
-    while (k < n && !p[0].alone && !p[k].alone && p[k].closed - p[0].opened <= span &&
+    /* only pieces that follow each other: a restart or a spool-full interval
+     * between two pieces stays visible to the collector's uptime */
+    while (k < n && !p[0].alone && !p[k].alone && p[k].opened == p[k - 1].closed && p[k].closed - p[0].opened <= span &&
            packets + p[k].packets <= max_packets && gaps + p[k].ngaps <= TT_BATCH_MAX_GAPS &&
            victims + p[k].nvictims <= TT_LIMIT_VICTIM_ROWS && bytes + p[k].bytes <= TT_BATCH_MAX_BYTES / 4) {
         packets += p[k].packets;

@@ -116,8 +116,10 @@ tt_status tt_batch_merge(const tt_batch *pieces, size_t n, tt_batch_builder *bui
         return TT_ERR_USAGE;
     }
     tt_gap *gaps = calloc(ngaps ? ngaps : 1, sizeof *gaps);
-    if (gaps == NULL)
+    if (gaps == NULL) {
+        snprintf(err, errlen, "merging batches: out of memory");
         return TT_ERR_NOMEM;
+    }
     ngaps = 0;
     for (size_t p = 0; p < n; p++) {
         memcpy(gaps + ngaps, pieces[p].gaps, pieces[p].ngaps * sizeof *gaps);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ship/batch.h"
+#include "util/log.h"
 
 typedef struct spooled {
     uint64_t seq, bytes;
@@ -54,12 +55,9 @@ static tt_status sync_dir(const char *dir, char *err, size_t errlen)
     return TT_OK;
 }
 
-/* Writes path atomically: temporary file, fsync, rename, fsync directory. */
-static tt_status write_atomic(const char *dir, const char *path, const void *data, size_t len, char *err,
-                              size_t errlen)
+/* Writes data to tmp and fsyncs it; tmp is removed on failure. */
+static tt_status write_synced(const char *tmp, const void *data, size_t len, char *err, size_t errlen)
 {
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0)
         return io_fail(err, errlen, "cannot create", tmp);
@@ -85,8 +83,20 @@ static tt_status write_atomic(const char *dir, const char *path, const void *dat
         return st;
     }
     close(fd);
+    return TT_OK;
+}
+
+/* Writes path atomically: temporary file, fsync, rename, fsync directory. */
+static tt_status write_atomic(const char *dir, const char *path, const void *data, size_t len, char *err,
+                              size_t errlen)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    tt_status st = write_synced(tmp, data, len, err, errlen);
+    if (st != TT_OK)
+        return st;
     if (rename(tmp, path) != 0) {
-        tt_status st = io_fail(err, errlen, "cannot rename", tmp);
+        st = io_fail(err, errlen, "cannot rename", tmp);
         unlink(tmp);
         return st;
     }
@@ -210,21 +220,40 @@ static tt_status read_whole(const char *path, uint64_t bytes, tt_buf *data, char
     return st;
 }
 
-/* Sealing writes the batch before it removes the pieces it took (see
- * tt_spool_seal), and always takes the oldest pieces: a piece numbered at
- * most a sealed batch was taken by it, and only a crash can leave it here. */
+/* Sealing renames the merged batch into place before it removes the pieces
+ * it took (see tt_spool_seal): a crash in between leaves pieces that the
+ * newest sealed batch stands for (its first_seq..seq). Those are removed;
+ * any other piece is kept. */
 static tt_status drop_consumed_pieces(tt_spool *s, char *err, size_t errlen)
 {
-    uint64_t sealed_max = 0;
+    const spooled *newest = NULL;
     for (size_t i = 0; i < s->nfiles; i++)
-        if (s->files[i].sealed && s->files[i].seq > sealed_max)
-            sealed_max = s->files[i].seq;
+        if (s->files[i].sealed && (newest == NULL || s->files[i].seq > newest->seq))
+            newest = &s->files[i];
+    if (newest == NULL)
+        return TT_OK;
+    uint64_t from = newest->seq, to = newest->seq;
+    char path[1100];
+    batch_path(s, newest->seq, true, path, sizeof path);
+    tt_buf data;
+    tt_buf_init(&data, TT_BATCH_MAX_BYTES);
+    tt_batch b;
+    char why[256];
+    tt_status st = read_whole(path, newest->bytes, &data, err, errlen);
+    /* a batch that does not decode, or names another seq, stands for itself only */
+    if (st == TT_OK && tt_batch_decode_header(data.data, data.len, &b, why, sizeof why) == TT_OK) {
+        if (b.header.seq == newest->seq)
+            from = b.header.first_seq;
+        tt_batch_free(&b);
+    }
+    tt_buf_free(&data);
+    if (st != TT_OK)
+        return st;
     size_t k = 0;
     bool dropped = false;
     for (size_t i = 0; i < s->nfiles; i++) {
         spooled *f = &s->files[i];
-        if (!f->sealed && f->seq <= sealed_max) {
-            char path[1100];
+        if (!f->sealed && f->seq >= from && f->seq <= to) {
             batch_path(s, f->seq, false, path, sizeof path);
             if (unlink(path) != 0 && errno != ENOENT)
                 return io_fail(err, errlen, "cannot remove the merged piece", path);
@@ -421,6 +450,10 @@ tt_status tt_spool_put(tt_spool *s, uint64_t seq, const uint8_t *data, size_t le
                      s->max_bytes);
         goto out;
     }
+    /* Sealed batches stay numbered below every piece: a batch put while
+     * pieces wait (ship_seconds lowered by a reload) waits with them. */
+    if (s->nfiles > 0 && !s->files[s->nfiles - 1].sealed)
+        sealed = false;
     char path[1100];
     batch_path(s, seq, sealed, path, sizeof path);
     if ((st = write_atomic(s->dir, path, data, len, err, errlen)) != TT_OK)
@@ -463,25 +496,36 @@ size_t tt_spool_pieces(tt_spool *s, tt_spool_piece *out, size_t max)
 tt_status tt_spool_read_piece(tt_spool *s, uint64_t seq, tt_buf *data, char *err, size_t errlen)
 {
     pthread_mutex_lock(&s->lock);
-    tt_status st = TT_ERR_NOTFOUND;
-    for (size_t i = 0; i < s->nfiles; i++)
+    bool found = false;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < s->nfiles && !found; i++)
         if (!s->files[i].sealed && s->files[i].seq == seq) {
-            char path[1100];
-            batch_path(s, seq, false, path, sizeof path);
-            st = read_whole(path, s->files[i].bytes, data, err, errlen);
-            break;
+            found = true;
+            bytes = s->files[i].bytes;
         }
-    if (st == TT_ERR_NOTFOUND)
-        snprintf(err, errlen, "spool: no piece %" PRIu64, seq);
     pthread_mutex_unlock(&s->lock);
-    return st;
+    if (!found) {
+        snprintf(err, errlen, "spool: no piece %" PRIu64, seq);
+        return TT_ERR_NOTFOUND;
+    }
+    /* Read unlocked: only the caller (the shipping thread) removes pieces. */
+    char path[1100];
+    batch_path(s, seq, false, path, sizeof path);
+    return read_whole(path, bytes, data, err, errlen);
 }
 
 tt_status tt_spool_seal(tt_spool *s, uint64_t first, uint64_t last, const uint8_t *data, size_t len, char *err,
                         size_t errlen)
 {
-    pthread_mutex_lock(&s->lock);
+    char path[1100], tmp[1200], piece[1100];
+    batch_path(s, last, true, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     tt_status st = TT_OK;
+    /* The merged batch is written and synced unlocked: the capture thread
+     * keeps spooling meanwhile. */
+    if (data != NULL && (st = write_synced(tmp, data, len, err, errlen)) != TT_OK)
+        return st;
+    pthread_mutex_lock(&s->lock);
     /* the oldest pieces, first..last, in a row */
     size_t at = 0;
     while (at < s->nfiles && s->files[at].sealed)
@@ -494,37 +538,20 @@ tt_status tt_spool_seal(tt_spool *s, uint64_t first, uint64_t last, const uint8_
         st = TT_ERR_USAGE;
         goto out;
     }
-    char path[1100], piece[1100];
-    batch_path(s, last, true, path, sizeof path);
-    uint64_t bytes;
-    if (data == NULL) {
-        /* one piece: sealed as it is */
-        batch_path(s, last, false, piece, sizeof piece);
-        if (rename(piece, path) != 0) {
-            st = io_fail(err, errlen, "cannot seal", piece);
-            goto out;
-        }
-        if ((st = sync_dir(s->dir, err, errlen)) != TT_OK)
-            goto out;
-        bytes = s->files[at].bytes;
-    } else {
-        /* the batch first (durable), then the pieces it took */
-        if ((st = write_atomic(s->dir, path, data, len, err, errlen)) != TT_OK)
-            goto out;
-        for (size_t i = at; i < end; i++) {
-            batch_path(s, s->files[i].seq, false, piece, sizeof piece);
-            if (unlink(piece) != 0 && errno != ENOENT) {
-                /* the batch is there: the next open removes the pieces it took */
-                st = io_fail(err, errlen, "cannot remove the merged piece", piece);
-                goto out;
-            }
-        }
-        if ((st = sync_dir(s->dir, err, errlen)) != TT_OK)
-            goto out;
-        bytes = len;
+    batch_path(s, last, false, piece, sizeof piece);
+    if (rename(data ? tmp : piece, path) != 0) {
+        st = io_fail(err, errlen, "cannot seal", data ? tmp : piece);
+        goto out;
     }
-    for (size_t i = at; i < end; i++)
+    /* Sealed: from here the batch stands for the pieces, whatever fails next
+     * (the next open removes pieces left on disk that it stands for). */
+    uint64_t bytes = data ? len : s->files[at].bytes;
+    for (size_t i = at; i < end; i++) {
         s->bytes -= s->files[i].bytes;
+        batch_path(s, s->files[i].seq, false, piece, sizeof piece);
+        if (data && unlink(piece) != 0 && errno != ENOENT)
+            tt_log_warn("cannot remove the merged piece %s (%s): the next start removes it", piece, strerror(errno));
+    }
     s->bytes += bytes;
     spooled *f = &s->files[at];
     memset(f, 0, sizeof *f);
@@ -533,8 +560,13 @@ tt_status tt_spool_seal(tt_spool *s, uint64_t first, uint64_t last, const uint8_
     f->sealed = true;
     memmove(s->files + at + 1, s->files + end, (s->nfiles - end) * sizeof *s->files);
     s->nfiles -= end - at - 1;
+    char why[600];
+    if (sync_dir(s->dir, why, sizeof why) != TT_OK)
+        tt_log_warn("%s: batch %" PRIu64 " may not be durable yet", why, last);
 out:
     pthread_mutex_unlock(&s->lock);
+    if (st != TT_OK && data)
+        unlink(tmp);
     return st;
 }
 

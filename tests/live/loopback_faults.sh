@@ -44,7 +44,8 @@ spooled() { ls "$tmp/spool-$1"/*.batch "$tmp/spool-$1"/*.piece 2>/dev/null | wc 
 #    resumes from the spool with nothing new to read. sg-1 overflows a tiny
 #    spool cap while the collector is down.
 # Both spool 15-minute pieces and merge them up to an hour before sending
-# (--ship-seconds): us-east is killed with pieces and merged batches spooled.
+# (--ship-seconds): us-east is killed with merged batches spooled (the states
+# a kill leaves in the middle of a merge are tested in tests/unit/test_spool.c).
 run_sensor us-east "$(capture_of us-east)" --ship-seconds 3600 & us_pid=$!
 run_sensor sg-1 "$(capture_of sg-1)" --spool-max-kb 40 --ship-seconds 3600 & pids+=($!)
 for _ in $(seq 1 200); do grep -q "read to the end" "$tmp/sensor-us-east.log" && break; sleep 0.05; done

@@ -4,6 +4,7 @@
  * keeps sequence and times of its ends. Checked against a brute-force fold. */
 #include "check.h"
 
+#include "aggregate/aggregator.h"
 #include "batch_fixture.h"
 #include "ship/merge.h"
 
@@ -219,9 +220,140 @@ static void test_decode_header(void)
     fixture_free(&f);
 }
 
+/* Packets counted by one aggregator, against the same packets counted in
+ * consecutive pieces (one aggregator each, as a sensor closes batches) and
+ * merged: the same rows, field for field (TTL and OS included). */
+typedef struct packet {
+    int64_t ts;
+    tt_addr src;
+    tt_service service;
+    uint8_t kind, os, ttl;
+    uint32_t bytes;
+} packet;
+
+typedef struct collected {
+    int64_t hours[4];
+    tt_detail_row *rows[4];
+    size_t n[4], nhours;
+} collected;
+
+static tt_status collect_rows(void *ctx, int64_t hour, int32_t sensor, tt_detail_row *rows, size_t n)
+{
+    (void)sensor;
+    collected *c = ctx;
+    if (c->nhours == 4)
+        return TT_ERR_USAGE;
+    c->hours[c->nhours] = hour;
+    c->rows[c->nhours] = malloc(n * sizeof *rows);
+    memcpy(c->rows[c->nhours], rows, n * sizeof *rows);
+    c->n[c->nhours++] = n;
+    return TT_OK;
+}
+
+static tt_status add_hour(void *ctx, int64_t hour, int32_t sensor, tt_detail_row *rows, size_t n)
+{
+    (void)sensor;
+    return tt_batch_builder_add_hour(ctx, hour, rows, n);
+}
+
+static void count(tt_agg *agg, const packet *p)
+{
+    CHECK_EQ_INT(tt_agg_add(agg, p->ts, 0, &p->src, p->service, p->kind, p->os, p->ttl, p->bytes), TT_OK);
+}
+
+static void test_merge_matches_aggregator(void)
+{
+    enum { NPACKETS = 20000, PIECES = 4 };
+    packet *pk = calloc(NPACKETS, sizeof *pk);
+    int64_t t0 = 1764115200 + 3000; /* the pieces cross an hour */
+    for (size_t i = 0; i < NPACKETS; i++) {
+        packet *p = &pk[i];
+        p->ts = t0 + (int64_t)(i * 1200 / NPACKETS);
+        if (fixture_rnd() % 7 == 0) {
+            memset(p->src.bytes, 0, 16);
+            p->src.bytes[0] = 0x20;
+            p->src.bytes[1] = 0x01;
+            p->src.bytes[15] = (uint8_t)(fixture_rnd() % 40);
+        } else {
+            tt_addr_from_v4(&p->src, 0xc6336400u + fixture_rnd() % 300);
+        }
+        p->service = tt_service_make(fixture_rnd() % 3 ? 6 : 17, (int32_t)(fixture_rnd() % 12) * 1000 + 22, 0);
+        p->kind = (uint8_t)(fixture_rnd() % 3);
+        p->os = fixture_rnd() % 4 == 0 ? (uint8_t)(1 + fixture_rnd() % 5) : 0;
+        p->ttl = (uint8_t)(30 + fixture_rnd() % 200);
+        p->bytes = 40 + fixture_rnd() % 1400;
+    }
+    /* all at once */
+    tt_agg *whole = tt_agg_new(1 << 20);
+    for (size_t i = 0; i < NPACKETS; i++)
+        count(whole, &pk[i]);
+    collected want = {0};
+    CHECK_EQ_INT(tt_agg_flush(whole, INT64_MAX, collect_rows, &want), TT_OK);
+    tt_agg_free(whole);
+    /* in pieces of 300 s */
+    tt_buf bytes[PIECES];
+    tt_batch pieces[PIECES];
+    char err[512];
+    size_t at = 0;
+    for (int k = 0; k < PIECES; k++) {
+        tt_agg *agg = tt_agg_new(1 << 20);
+        int64_t opened = t0 + 300 * k, closed = opened + 300;
+        for (; at < NPACKETS && pk[at].ts < closed; at++)
+            count(agg, &pk[at]);
+        tt_batch_builder b;
+        tt_batch_builder_init(&b);
+        CHECK_EQ_INT(tt_agg_flush(agg, INT64_MAX, add_hour, &b), TT_OK);
+        tt_agg_free(agg);
+        tt_batch_header h;
+        memset(&h, 0, sizeof h);
+        snprintf(h.sensor, sizeof h.sensor, "nl-ams");
+        h.epoch = 3;
+        h.seq = (uint64_t)k + 10;
+        h.opened = opened;
+        h.closed = closed;
+        tt_buf_init(&bytes[k], 0);
+        CHECK_EQ_INT(tt_batch_builder_finish(&b, &h, NULL, 0, &bytes[k]), TT_OK);
+        tt_batch_builder_free(&b);
+        CHECK_EQ_INT(tt_batch_decode_rows(bytes[k].data, bytes[k].len, &pieces[k], err, sizeof err), TT_OK);
+    }
+    CHECK_EQ_INT(at, NPACKETS);
+    tt_batch_builder builder;
+    tt_batch_builder_init(&builder);
+    tt_buf out;
+    tt_buf_init(&out, 0);
+    CHECK_EQ_INT(tt_batch_merge(pieces, PIECES, &builder, &out, err, sizeof err), TT_OK);
+    tt_batch m;
+    CHECK_EQ_INT(tt_batch_decode_rows(out.data, out.len, &m, err, sizeof err), TT_OK);
+    CHECK_EQ_INT(m.header.packets, NPACKETS);
+    CHECK_EQ_INT(m.nsections, want.nhours);
+    CHECK_EQ_INT(want.nhours, 2);
+    for (size_t h = 0; h < m.nsections && h < want.nhours; h++) {
+        CHECK_EQ_INT(m.sections[h].hour, want.hours[h]);
+        CHECK_EQ_INT(m.sections[h].nrows, want.n[h]);
+        size_t same = 0;
+        for (size_t i = 0; i < want.n[h] && i < m.sections[h].nrows; i++) {
+            const tt_detail_row *a = &m.sections[h].rows[i], *b = &want.rows[h][i];
+            same += tt_detail_row_cmp(a, b) == 0 && a->packets == b->packets && a->bytes == b->bytes &&
+                    a->first == b->first && a->last == b->last && a->ttl == b->ttl && a->os == b->os;
+        }
+        CHECK_EQ_INT(same, want.n[h]);
+    }
+    for (size_t h = 0; h < want.nhours; h++)
+        free(want.rows[h]);
+    tt_batch_free(&m);
+    for (int k = 0; k < PIECES; k++) {
+        tt_batch_free(&pieces[k]);
+        tt_buf_free(&bytes[k]);
+    }
+    tt_buf_free(&out);
+    tt_batch_builder_free(&builder);
+    free(pk);
+}
+
 int main(void)
 {
     test_merge_pieces();
+    test_merge_matches_aggregator();
     test_decode_header();
     return check_report("test_merge");
 }

@@ -516,13 +516,23 @@ static void test_pieces(void)
     expect_oldest(s, 3, "merged");
     CHECK_EQ_INT(tt_spool_next_seq(s), 4);
 
-    /* pieces 4, 5 and 6; a crash after batch 5 (4 and 5 merged) was written */
+    /* pieces 4, 5 and 6; a crash after batch 5 (4 and 5 merged) was renamed into place */
     put_piece(s, 4, 1764115230, &b1);
     put_piece(s, 5, 1764115240, &b2);
     put_piece(s, 6, 1764115250, &b3);
     tt_spool_close(s);
+    fixture_batch merged;
+    fixture_make(&merged, "jp-tokyo", 77, 5, 1764115230, 20, 20, 0);
+    merged.header.first_seq = 4;
+    tt_buf mb;
+    tt_buf_init(&mb, 0);
+    CHECK_EQ_INT(fixture_build(&merged, &mb), TT_OK);
+    fixture_free(&merged);
     batch_file(dir, 5, path, sizeof path);
-    write_file(path, "merged 4+5");
+    FILE *fp = fopen(path, "wb");
+    CHECK(fp != NULL && fwrite(mb.data, 1, mb.len, fp) == mb.len);
+    if (fp)
+        fclose(fp);
     CHECK_EQ_INT(tt_spool_open(dir, 0, &s, err, sizeof err), TT_OK);
     if (s == NULL)
         return;
@@ -532,13 +542,39 @@ static void test_pieces(void)
     CHECK(!exists(path));
     CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 1);
     CHECK(p[0].seq == 6 && p[0].opened == 1764115250 && p[0].bytes == b3.len && !p[0].alone); /* read again */
-    expect_usage(s, 3, 6 + 10 + b3.len, 0);
+    expect_usage(s, 3, 6 + mb.len + b3.len, 0);
     expect_oldest(s, 3, "merged");
     CHECK_EQ_INT(tt_spool_next_seq(s), 7);
     /* a piece whose header does not decode is sealed alone */
     CHECK_EQ_INT(tt_spool_put(s, 7, (const uint8_t *)"garbage", 7, NULL, false, err, sizeof err), TT_OK);
     CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 2);
     CHECK(p[1].seq == 7 && p[1].alone && !p[0].alone);
+    /* a batch put sealed while pieces wait (ship_seconds lowered) waits with them as a piece */
+    CHECK_EQ_INT(tt_spool_put(s, 8, b1.data, b1.len, NULL, true, err, sizeof err), TT_OK);
+    batch_file(dir, 8, path, sizeof path);
+    CHECK(!exists(path));
+    CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 3);
+    CHECK(p[2].seq == 8);
+    tt_spool_close(s);
+    /* pieces below a sealed batch that stands only for itself are kept at open */
+    batch_file(dir, 9, path, sizeof path);
+    fp = fopen(path, "wb");
+    CHECK(fp != NULL && fwrite(b1.data, 1, b1.len, fp) == b1.len); /* seq 4, first_seq 4: a stray */
+    if (fp)
+        fclose(fp);
+    CHECK_EQ_INT(tt_spool_open(dir, 0, &s, err, sizeof err), TT_OK);
+    if (s == NULL)
+        return;
+    CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 3); /* 6, 7 and 8 kept */
+    CHECK(p[0].seq == 6 && p[1].seq == 7 && p[2].seq == 8);
+    /* an undecodable sealed batch stands for itself only */
+    tt_spool_close(s);
+    write_file(path, "not a batch");
+    CHECK_EQ_INT(tt_spool_open(dir, 0, &s, err, sizeof err), TT_OK);
+    if (s == NULL)
+        return;
+    CHECK_EQ_INT(tt_spool_pieces(s, p, 8), 3);
+    tt_buf_free(&mb);
     tt_spool_close(s);
     tt_buf_free(&b1);
     tt_buf_free(&b2);
