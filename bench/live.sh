@@ -39,11 +39,15 @@
 #
 # Environment (defaults in brackets):
 #   LIVE_DIR [/tmp/teiten-live-bench]  captures, stores, spools, logs (work/ is redone each run)
-#   LIVE_RATES [100000 200000 400000 700000 1000000 top trafgen]   replay rates, packets/s;
+#   LIVE_RATES [100000 200000 400000 700000 1000000 top trafgen mirror]   replay rates, packets/s;
 #                                      top = tcpreplay --topspeed; trafgen = netsniff-ng's trafgen
 #                                      at top speed (TX ring, no qdisc: faster than tcpreplay),
-#                                      $LIVE_TRAFGEN_FRAMES frames of the replay file's first 100,000
-#   LIVE_TRAFGEN_FRAMES [3000000]      frames per trafgen run
+#                                      $LIVE_TRAFGEN_FRAMES frames of the replay file's first 100,000;
+#                                      mirror = trafgen into a second veth whose egress filter (tc
+#                                      u32 + mirred) sends each frame $LIVE_MIRROR_COPIES times into tx0:
+#                                      the kernel copies, so one sender core offers ~1 M packets/s
+#   LIVE_TRAFGEN_FRAMES [3000000]      frames per trafgen run into tx0 (mirror: copies included)
+#   LIVE_MIRROR_COPIES [16]            copies of each frame with the rate "mirror"
 #                                      (the last one is also measured in libpcap's immediate mode:
 #                                      teiten sensor --immediate, tcpdump --immediate-mode)
 #   LIVE_SECONDS [6]                   seconds of replay per rate
@@ -61,8 +65,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 dir=${LIVE_DIR:-/tmp/teiten-live-bench}
-rates=${LIVE_RATES:-100000 200000 400000 700000 1000000 top trafgen}
+rates=${LIVE_RATES:-100000 200000 400000 700000 1000000 top trafgen mirror}
 tg_frames=${LIVE_TRAFGEN_FRAMES:-3000000}
+copies=${LIVE_MIRROR_COPIES:-16}
 seconds=${LIVE_SECONDS:-6}
 sim_rate=${LIVE_SIM_RATE:-3000000}
 seed=${LIVE_SEED:-5}
@@ -88,7 +93,8 @@ for tool in ip tcpreplay tcpdump openssl python3; do have "$tool" || die "$tool 
 [[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time, package 'time') is needed for CPU times"
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "LIVE_SECONDS must be a positive number"
 [[ $nsensors =~ ^[1-9][0-9]*$ ]] || die "LIVE_SENSORS must be a positive number"
-for r in $rates; do [[ $r == top || $r == trafgen || $r =~ ^[1-9][0-9]*$ ]] || die "LIVE_RATES: '$r' is not a rate"; done
+for r in $rates; do [[ $r == top || $r == trafgen || $r == mirror || $r =~ ^[1-9][0-9]*$ ]] || die "LIVE_RATES: '$r' is not a rate"; done
+[[ $copies =~ ^[1-9][0-9]*$ && $copies -le 30 ]] || die "LIVE_MIRROR_COPIES must be 1 to 30"
 for tool in trafgen netsniff-ng; do have "$tool" || die "$tool is not installed (Debian package netsniff-ng)"; done
 
 # ---------------------------------------------------------------- namespaces, processes, cleanup
@@ -238,20 +244,25 @@ summary_field() {
 # replay RATE LOG: tcpreplay into the veth for $seconds seconds at RATE, or at top speed (where
 # tcpreplay ignores --duration: then ${top_guess} frames per second of $seconds).
 top_guess=350000
-# trafgen_run PROCS FRAMES LOG: trafgen at top speed; LOG gets tcpreplay's summary lines
-# ("Successful packets:", "Rated: ... pps") from trafgen's own counts (packets, and the time of
-# its slowest sending process: its start-up, parsing the packet list, is not counted).
+# trafgen_run PROCS FRAMES LOG [mirror]: trafgen at top speed into tx0 (or into m0, whose filter
+# sends each frame $copies times into tx0; trafgen then takes the qdisc path, where the filter
+# is); LOG gets tcpreplay's summary lines ("Successful packets:", "Rated: ... pps") from trafgen's
+# own counts (frames times the copies, over the time of its slowest sending process: its start-up,
+# parsing the packet list, is not counted).
 trafgen_run() {
-  ip netns exec "$ns_tx" trafgen -i "$tg_cfg" -o tx0 -n "$2" -P "$1" -J >"$3.trafgen" 2>&1 ||
+  local dev=tx0 mult=1 qdisc=()
+  if [[ ${4:-} == mirror ]]; then dev=m0 mult=$copies qdisc=(-q); fi
+  ip netns exec "$ns_tx" trafgen -i "$tg_cfg" -o "$dev" -n "$2" -P "$1" -J "${qdisc[@]}" >"$3.trafgen" 2>&1 ||
     die "trafgen failed: $(tail -3 "$3.trafgen")"
-  awk '{ gsub(/\r/, "") } /usec on CPU/ { t = $1 + $3 / 1e6; if (t > m) m = t; n += substr($7, 2) }
+  awk -v k="$mult" '{ gsub(/\r/, "") } /usec on CPU/ { t = $1 + $3 / 1e6; if (t > m) m = t; n += substr($7, 2) * k }
     END { if (m <= 0) exit 1; printf "Successful packets: %d\nRated: 0 Bps, 0 Mbps, %.1f pps\n", n, n / m }' \
     "$3.trafgen" >"$3" || die "trafgen's summary is missing: $(tail -3 "$3.trafgen")"
 }
 replay() {
   local rate=$1 log=$2 how loops
-  if [[ $rate == trafgen ]]; then
-    trafgen_run 1 "$tg_frames" "$log"
+  if [[ $rate == trafgen || $rate == mirror ]]; then
+    # mirror: as many frames reach tx0 as with trafgen alone
+    trafgen_run 1 "$(if [[ $rate == mirror ]]; then echo $((tg_frames / copies)); else echo "$tg_frames"; fi)" "$log" "$rate"
     return
   fi
   if [[ $rate == top ]]; then
@@ -293,6 +304,16 @@ add_ns "$ns_sn"
 ip link add tx0 netns "$ns_tx" mtu 9000 type veth peer name rx0 netns "$ns_sn" mtu 9000
 ip -n "$ns_sn" link set rx0 up
 ip -n "$ns_tx" link set tx0 up
+# The rate "mirror": frames sent into m0 leave it $copies times into tx0 (a u32 filter that
+# matches everything, $((copies - 1)) mirred mirror actions and a mirred redirect, on m0's egress).
+ip -n "$ns_tx" link add m0 mtu 9000 type veth peer name m1 mtu 9000
+ip -n "$ns_tx" link set m0 up
+ip -n "$ns_tx" link set m1 up
+ip netns exec "$ns_tx" tc qdisc add dev m0 clsact
+mirror_actions=()
+for _ in $(seq 2 "$copies"); do mirror_actions+=(action mirred egress mirror dev tx0); done
+ip netns exec "$ns_tx" tc filter add dev m0 egress protocol all u32 match u32 0 0 "${mirror_actions[@]}" \
+  action mirred egress redirect dev tx0 || die "cannot set up the mirror filter (tc u32 and mirred)"
 rx_index=$(ip -n "$ns_sn" -j link show rx0 | json_get 'd[0]["ifindex"]')
 
 # capture_run TOOL RATE: one listener on rx0 while tcpreplay sends at RATE. TOOL: sensor (libpcap's
@@ -354,6 +375,9 @@ offer_pps() { awk -v p="$1" '{ delete v; for (i = 1; i <= NF; i++) { split($i, k
   v["procs"] == p { printf "%.0f", v["pps"] }' "$res/offer"; }
 offer1=$(offer_pps 1)
 offer2=$(offer_pps 2)
+trafgen_run 1 "$((tg_frames / copies))" "$work/offer-mirror.log" mirror
+offer_mirror=$(replay_pps "$work/offer-mirror.log")
+say "   mirror (one process, ${copies} copies): $offer_mirror packets/s"
 
 say "capture rate: $seconds s of replay per rate, sensor then tcpdump"
 for rate in $rates; do
@@ -545,7 +569,7 @@ bench_seconds=$((SECONDS - bench_start))
 # ---------------------------------------------------------------- 6. report
 fmt_n() { awk -v n="$1" 'BEGIN { if (n !~ /^[0-9.]+$/) print n; else if (n >= 1e6) printf "%.2f M", n / 1e6; else if (n >= 1e3) printf "%.0f k", n / 1e3; else printf "%d", n }'; }
 # rate_label RATE: a rate of LIVE_RATES in words
-rate_label() { case $1 in top) echo "top speed (tcpreplay)" ;; trafgen) echo "top speed (trafgen)" ;; *) fmt_n "$1" ;; esac; }
+rate_label() { case $1 in top) echo "top speed (tcpreplay)" ;; trafgen) echo "top speed (trafgen)" ;; mirror) echo "top speed (trafgen, each frame ${copies}× by tc mirred)" ;; *) fmt_n "$1" ;; esac; }
 capture_md="| rate asked | listener | frames sent (tcpreplay) | achieved packets/s | frames seen | capture drops | lost on the link | listener CPU s | CPU µs/frame | frames per wake-up | busy after the sender stopped |
 |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 # shellcheck disable=SC2154 # the fields of each row come from eval
@@ -606,7 +630,7 @@ at_top() {
     v["tool"] == t && v["rate"] == r && v["seen"] > 0 {
       printf "%.2f µs of CPU per frame, %.0f frames per wake-up, the sender at %.0f k packets/s", v["cpu"] * 1e6 / v["seen"], (v["wakeups"] > 0 ? v["seen"] / v["wakeups"] : 0), v["pps"] / 1e3 }' "$res/capture"
 }
-top_compare="At $([[ $top_rate == top || $top_rate == trafgen ]] && rate_label "$top_rate" || echo "$(fmt_n "$top_rate") packets/s asked"): teiten sensor $(at_top sensor); tcpdump $(at_top tcpdump); teiten sensor --immediate $(at_top sensor-imm); tcpdump --immediate-mode $(at_top tcpdump-imm)."
+top_compare="At $([[ $top_rate == top || $top_rate == trafgen || $top_rate == mirror ]] && rate_label "$top_rate" || echo "$(fmt_n "$top_rate") packets/s asked"): teiten sensor $(at_top sensor); tcpdump $(at_top tcpdump); teiten sensor --immediate $(at_top sensor-imm); tcpdump --immediate-mode $(at_top tcpdump-imm)."
 # "N packets/s (asked R)" of a listener's best run
 best_txt() {
   if [[ -z $1 ]]; then
@@ -678,7 +702,14 @@ $capture_md
 The sender alone, nobody listening on rx0 (\`trafgen -P N\`, $tg_frames frames per process): $(fmt_n "$offer1") packets/s
 with one process, $(fmt_n "$offer2") packets/s with two (both cores busy). The kernel's work per frame (the
 packet socket's send, the veth, the receiving stack) runs in the sender's context, so this is the
-most the machine can offer into a veth, before any listener takes its share of the two cores.
+most the machine can offer into a veth from a sending process, before any listener takes its share
+of the two cores. With the rate "mirror" the kernel makes the copies instead: trafgen sends into a
+second veth, m0, whose egress filter (\`tc filter add dev m0 egress u32 match u32 0 0\` with
+$((copies - 1)) \`action mirred egress mirror dev tx0\` and one \`action mirred egress redirect dev tx0\`)
+puts each frame $copies times in a row on tx0: $(fmt_n "$offer_mirror") packets/s on one core with nobody
+listening. The capture path is the same (every copy crosses the veth, is copied into the ring, decoded
+and classified by the listener); the aggregation is easier than with distinct frames, as each frame's
+row is found again at once.
 
 $top_compare
 
