@@ -93,6 +93,9 @@ helper() { python3 "$tmp/helper.py" "$@"; }
 # status_of NAME: the collector's status for NAME ("up", "late", "down", ...).
 status_of() { helper status "$teiten" "$tmp/c.db" "$1" | cut -d' ' -f1; }
 spooled() { find "$tmp/spool-$1" -maxdepth 1 -type f \( -name '*.batch' -o -name '*.piece' \) | wc -l; }
+# Sealed batches waiting to be sent: none once a sensor has caught up (the last few seconds of
+# pieces, not yet merged, always wait: they leave when the sensor stops).
+unsent() { find "$tmp/spool-$1" -maxdepth 1 -type f -name '*.batch' | wc -l; }
 
 # ---------------------------------------------------------------- telescope, keys, certificate
 "$teiten" simulate --out "$tmp/sim" --days 1 --rate 80000 --seed 5 >"$tmp/simulate.log" 2>&1
@@ -195,10 +198,10 @@ caught_up() {
     local name st captured
     for name in "${sensors[@]}"; do
         read -r st captured < <(helper status "$teiten" "$tmp/c.db" "$name")
-        [[ $st == up && $captured == "${recorded[$name]}" && $(spooled "$name") -eq 0 ]] || return 1
+        [[ $st == up && $captured == "${recorded[$name]}" && $(unsent "$name") -eq 0 ]] || return 1
     done
 }
-wait_for 60 "the sensors to report ${recorded[*]} frames and empty spools" caught_up
+wait_for 60 "the sensors to report ${recorded[*]} frames and no batch left to send" caught_up
 echo "spools drained at $(elapsed)"
 
 # ---------------------------------------------------------------- stop (as netns_live.sh)
