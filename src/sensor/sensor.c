@@ -535,6 +535,7 @@ static void *shipper_main(void *arg)
     tt_buf_free(&m->piece);
     tt_buf_free(&m->out);
     free(m);
+    tt_segment_thread_cleanup(); /* the merges' per-thread codec state */
     tt_buf_free(&body);
     tt_buf_free(&hb_body);
     tt_shipper_free(shipper);
