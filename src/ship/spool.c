@@ -220,50 +220,70 @@ static tt_status read_whole(const char *path, uint64_t bytes, tt_buf *data, char
     return st;
 }
 
-/* Sealing renames the merged batch into place before it removes the pieces
- * it took (see tt_spool_seal): a crash in between leaves pieces that the
- * newest sealed batch stands for (its first_seq..seq). Those are removed;
- * any other piece is kept. */
-static tt_status drop_consumed_pieces(tt_spool *s, char *err, size_t errlen)
+/* The sequence numbers a sealed batch stands for (its header's first_seq..seq;
+ * a batch that does not decode, or names another seq, stands for itself).
+ * The header is read from the file's start; the whole file only when the
+ * header is longer. */
+static uint64_t sealed_first_seq(const tt_spool *s, const spooled *f)
 {
-    const spooled *newest = NULL;
-    for (size_t i = 0; i < s->nfiles; i++)
-        if (s->files[i].sealed && (newest == NULL || s->files[i].seq > newest->seq))
-            newest = &s->files[i];
-    if (newest == NULL)
-        return TT_OK;
-    uint64_t from = newest->seq, to = newest->seq;
-    char path[1100];
-    batch_path(s, newest->seq, true, path, sizeof path);
+    char path[1100], why[256];
+    batch_path(s, f->seq, true, path, sizeof path);
+    uint64_t first = f->seq;
     tt_buf data;
     tt_buf_init(&data, TT_BATCH_MAX_BYTES);
-    tt_batch b;
-    char why[256];
-    tt_status st = read_whole(path, newest->bytes, &data, err, errlen);
-    /* a batch that does not decode, or names another seq, stands for itself only */
-    if (st == TT_OK && tt_batch_decode_header(data.data, data.len, &b, why, sizeof why) == TT_OK) {
-        if (b.header.seq == newest->seq)
-            from = b.header.first_seq;
-        tt_batch_free(&b);
+    uint64_t want = f->bytes < 65536 ? f->bytes : 65536;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        tt_batch b;
+        if (read_whole(path, want, &data, why, sizeof why) != TT_OK)
+            break;
+        if (tt_batch_decode_header(data.data, data.len, &b, why, sizeof why) == TT_OK) {
+            if (b.header.seq == f->seq)
+                first = b.header.first_seq;
+            tt_batch_free(&b);
+            break;
+        }
+        if (want == f->bytes)
+            break;
+        want = f->bytes;
     }
     tt_buf_free(&data);
-    if (st != TT_OK)
-        return st;
-    size_t k = 0;
+    return first;
+}
+
+/* Sealing renames the merged batch into place before it removes the pieces
+ * it took (see tt_spool_seal): a crash in between, or a piece that could not
+ * be removed, leaves pieces that a sealed batch stands for. Those are removed
+ * at open; any other piece is kept. */
+static tt_status drop_consumed_pieces(tt_spool *s, char *err, size_t errlen)
+{
+    uint64_t lowest_piece = UINT64_MAX;
+    for (size_t i = 0; i < s->nfiles; i++)
+        if (!s->files[i].sealed && s->files[i].seq < lowest_piece)
+            lowest_piece = s->files[i].seq;
     bool dropped = false;
-    for (size_t i = 0; i < s->nfiles; i++) {
-        spooled *f = &s->files[i];
-        if (!f->sealed && f->seq >= from && f->seq <= to) {
-            batch_path(s, f->seq, false, path, sizeof path);
-            if (unlink(path) != 0 && errno != ENOENT)
-                return io_fail(err, errlen, "cannot remove the merged piece", path);
-            s->bytes -= f->bytes;
-            dropped = true;
+    char path[1100];
+    /* only a sealed batch numbered at least the lowest piece can stand for it */
+    for (size_t i = 0; i < s->nfiles && lowest_piece != UINT64_MAX; i++) {
+        if (!s->files[i].sealed || s->files[i].seq < lowest_piece)
             continue;
+        uint64_t from = sealed_first_seq(s, &s->files[i]), to = s->files[i].seq;
+        size_t k = 0;
+        for (size_t j = 0; j < s->nfiles; j++) {
+            spooled *f = &s->files[j];
+            if (!f->sealed && f->seq >= from && f->seq <= to) {
+                batch_path(s, f->seq, false, path, sizeof path);
+                if (unlink(path) != 0 && errno != ENOENT)
+                    return io_fail(err, errlen, "cannot remove the merged piece", path);
+                s->bytes -= f->bytes;
+                dropped = true;
+                continue;
+            }
+            if (j == i)
+                i = k; /* the batch being looked at moves down with the list */
+            s->files[k++] = *f;
         }
-        s->files[k++] = *f;
+        s->nfiles = k;
     }
-    s->nfiles = k;
     return dropped ? sync_dir(s->dir, err, errlen) : TT_OK;
 }
 
@@ -538,6 +558,12 @@ tt_status tt_spool_seal(tt_spool *s, uint64_t first, uint64_t last, const uint8_
         st = TT_ERR_USAGE;
         goto out;
     }
+    for (size_t i = 0; i < at; i++)
+        if (s->files[i].seq == last) {
+            snprintf(err, errlen, "spool: batch %" PRIu64 " is sealed already", last);
+            st = TT_ERR_USAGE;
+            goto out;
+        }
     batch_path(s, last, false, piece, sizeof piece);
     if (rename(data ? tmp : piece, path) != 0) {
         st = io_fail(err, errlen, "cannot seal", data ? tmp : piece);
@@ -550,7 +576,8 @@ tt_status tt_spool_seal(tt_spool *s, uint64_t first, uint64_t last, const uint8_
         s->bytes -= s->files[i].bytes;
         batch_path(s, s->files[i].seq, false, piece, sizeof piece);
         if (data && unlink(piece) != 0 && errno != ENOENT)
-            tt_log_warn("cannot remove the merged piece %s (%s): the next start removes it", piece, strerror(errno));
+            tt_log_warn("cannot remove the merged piece %s (%s): the next start removes it (batch %" PRIu64
+                        " stands for it)", piece, strerror(errno), last);
     }
     s->bytes += bytes;
     spooled *f = &s->files[at];

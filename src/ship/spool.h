@@ -65,9 +65,10 @@ size_t tt_spool_pieces(tt_spool *spool, tt_spool_piece *out, size_t max);
 TT_MUST_CHECK tt_status tt_spool_read_piece(tt_spool *spool, uint64_t seq, tt_buf *data, char *err, size_t errlen);
 /* Replaces the oldest pieces, first..last, with one sealed batch numbered
  * last: data (their merge), or the piece itself when data is NULL and
- * first == last. The batch is written durably before the pieces are removed;
- * a crash in between leaves pieces that the next open removes, since every
- * piece numbered at most a sealed batch was taken by it. */
+ * first == last. The batch is renamed into place (the commit point) before
+ * the pieces are removed; pieces a crash or a failed unlink leaves behind are
+ * removed at the next open, as the batch's header says it stands for them
+ * (first_seq..seq). Refuses to replace a sealed batch of that number. */
 TT_MUST_CHECK tt_status tt_spool_seal(tt_spool *spool, uint64_t first, uint64_t last, const uint8_t *data,
                                       size_t len, char *err, size_t errlen);
 
