@@ -45,7 +45,7 @@ typedef struct shipper_thread {
     bool quit, drain; /* drain: leave only when the spool is empty */
     int heartbeat_seconds;
     int ship_seconds;
-    uint64_t batch_packets;
+    uint64_t batch_packets; /* resolved (batch_packets_of) */
     uint64_t captured, capture_drops, iface_drops; /* for heartbeats */
     uint64_t wire_bytes;
     uint64_t delivered;
@@ -97,6 +97,11 @@ static void set_observer(sensor *s)
 }
 
 static tt_status close_batch(sensor *s, int64_t closed, char *err, size_t errlen);
+
+static uint64_t batch_packets_of(const tt_sensor_reloadable *conf)
+{
+    return conf->batch_packets ? conf->batch_packets : DEFAULT_BATCH_PACKETS;
+}
 
 static int batch_seconds_of(const tt_sensor_reloadable *conf)
 {
@@ -158,7 +163,7 @@ static void on_frame(void *ctx, int linktype, const tt_frame *frame)
         snprintf(s->message, sizeof s->message, "aggregation: %s", tt_strerror(st));
     }
     if (tt_agg_entries(s->agg) >= TT_LIMIT_AGG_ENTRIES / 2 ||
-        s->frames >= (s->opt->conf.batch_packets ? s->opt->conf.batch_packets : DEFAULT_BATCH_PACKETS))
+        s->frames >= batch_packets_of(&s->opt->conf))
         s->must_close = true;
 }
 
@@ -251,9 +256,7 @@ static tt_status close_batch(sensor *s, int64_t closed, char *err, size_t errlen
     if (s->spool) {
         tt_gap lost = {s->opened, closed, packets, TT_GAP_SPOOL_FULL};
         /* spooled as a piece when later batches may join it before it is sent */
-        pthread_mutex_lock(&s->ship.lock);
-        bool sealed = s->ship.ship_seconds <= batch_seconds_of(&s->opt->conf);
-        pthread_mutex_unlock(&s->ship.lock);
+        bool sealed = ship_seconds_of(&s->opt->conf) <= batch_seconds_of(&s->opt->conf);
         st = tt_spool_put(s->spool, h.seq, s->out.data, s->out.len, &lost, sealed, err, errlen);
         if (st == TT_ERR_NOMEM) {
             /* Not an error: the loss is declared in a later batch. */
@@ -413,7 +416,7 @@ static bool seal_oldest(sensor *s, merger *m, double *due_out)
         return false;
     pthread_mutex_lock(&s->ship.lock);
     int64_t span = s->ship.ship_seconds;
-    uint64_t max_packets = s->ship.batch_packets ? s->ship.batch_packets : DEFAULT_BATCH_PACKETS;
+    uint64_t max_packets = s->ship.batch_packets;
     bool leaving = s->ship.quit;
     pthread_mutex_unlock(&s->ship.lock);
     if (max_packets > MERGE_MAX_PACKETS)
@@ -610,7 +613,7 @@ static void reload(sensor *s)
     pthread_mutex_lock(&s->ship.lock);
     s->ship.heartbeat_seconds = next.heartbeat_seconds;
     s->ship.ship_seconds = ship_seconds_of(&next);
-    s->ship.batch_packets = next.batch_packets;
+    s->ship.batch_packets = batch_packets_of(&next);
     pthread_mutex_unlock(&s->ship.lock);
     tt_log_info("configuration reloaded (prefixes, filter, batch and heartbeat settings, spool cap)");
 }
@@ -706,7 +709,7 @@ tt_status tt_sensor_run(tt_sensor_options *opt, tt_sensor_summary *summary, char
     pthread_cond_init(&s->ship.wake, NULL);
     s->ship.heartbeat_seconds = opt->conf.heartbeat_seconds;
     s->ship.ship_seconds = ship_seconds_of(&opt->conf);
-    s->ship.batch_packets = opt->conf.batch_packets;
+    s->ship.batch_packets = batch_packets_of(&opt->conf);
     s->agg = tt_agg_new(TT_LIMIT_AGG_ENTRIES);
     s->victims = tt_backscatter_agg_new(TT_LIMIT_VICTIM_ROWS / 4);
     tt_status st = TT_OK;

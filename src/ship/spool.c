@@ -20,7 +20,7 @@
 typedef struct spooled {
     uint64_t seq, bytes;
     bool sealed;          /* NNN.batch; else a piece, NNN.piece */
-    tt_spool_piece piece; /* a piece's header (seq and bytes included) */
+    tt_spool_piece piece; /* a piece's header (its seq and bytes are the fields above) */
 } spooled;
 
 struct tt_spool {
@@ -161,24 +161,24 @@ static int spooled_cmp(const void *a, const void *b)
 }
 
 /* What a piece's header says, for tt_spool_pieces. A piece whose header
- * does not decode is left alone: sealed by itself, the collector judges it. */
-static void read_piece_header(tt_spool_piece *p, const uint8_t *data, size_t len)
+ * does not decode (b NULL) is left alone: sealed by itself, the collector
+ * judges it. */
+static void piece_from_header(tt_spool_piece *p, const tt_batch *b)
 {
-    tt_batch b;
-    char err[256];
-    if (tt_batch_decode_header(data, len, &b, err, sizeof err) != TT_OK) {
+    if (b == NULL) {
         p->alone = true;
         return;
     }
-    p->opened = b.header.opened;
-    p->closed = b.header.closed;
-    p->packets = b.header.packets;
-    p->ngaps = b.ngaps;
-    p->nvictims = b.nvictims;
-    tt_batch_free(&b);
+    p->opened = b->header.opened;
+    p->closed = b->header.closed;
+    p->packets = b->header.packets;
+    p->ngaps = b->ngaps;
+    p->nvictims = b->nvictims;
 }
 
-static tt_status add_file(tt_spool *s, uint64_t seq, uint64_t bytes, bool sealed, const uint8_t *data)
+/* Lists a file; header: a piece's decoded header (NULL for a sealed batch,
+ * or a piece whose header does not decode). */
+static tt_status add_file(tt_spool *s, uint64_t seq, uint64_t bytes, bool sealed, const tt_batch *header)
 {
     if (s->nfiles == s->files_cap) {
         size_t cap = s->files_cap ? s->files_cap * 2 : 64;
@@ -190,11 +190,11 @@ static tt_status add_file(tt_spool *s, uint64_t seq, uint64_t bytes, bool sealed
     }
     spooled *f = &s->files[s->nfiles++];
     memset(f, 0, sizeof *f);
-    f->seq = f->piece.seq = seq;
-    f->bytes = f->piece.bytes = bytes;
+    f->seq = seq;
+    f->bytes = bytes;
     f->sealed = sealed;
     if (!sealed)
-        read_piece_header(&f->piece, data, bytes);
+        piece_from_header(&f->piece, header);
     s->bytes += bytes;
     return TT_OK;
 }
@@ -220,33 +220,41 @@ static tt_status read_whole(const char *path, uint64_t bytes, tt_buf *data, char
     return st;
 }
 
-/* The sequence numbers a sealed batch stands for (its header's first_seq..seq;
- * a batch that does not decode, or names another seq, stands for itself).
- * The header is read from the file's start; the whole file only when the
- * header is longer. */
-static uint64_t sealed_first_seq(const tt_spool *s, const spooled *f)
+/* Decodes the header of the spooled file at path (bytes long) into b, read
+ * from the file's start (the whole file only when the header is longer).
+ * TT_ERR_FORMAT when it does not decode; I/O errors as read_whole's. */
+static tt_status read_header(const char *path, uint64_t bytes, tt_batch *b, char *err, size_t errlen)
 {
-    char path[1100], why[256];
-    batch_path(s, f->seq, true, path, sizeof path);
-    uint64_t first = f->seq;
+    char why[256];
     tt_buf data;
     tt_buf_init(&data, TT_BATCH_MAX_BYTES);
-    uint64_t want = f->bytes < 65536 ? f->bytes : 65536;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        tt_batch b;
-        if (read_whole(path, want, &data, why, sizeof why) != TT_OK)
+    tt_status st = TT_ERR_FORMAT;
+    uint64_t want = bytes < 65536 ? bytes : 65536;
+    for (int pass = 0; pass < 2 && st == TT_ERR_FORMAT; pass++, want = bytes) {
+        if ((st = read_whole(path, want, &data, err, errlen)) != TT_OK)
             break;
-        if (tt_batch_decode_header(data.data, data.len, &b, why, sizeof why) == TT_OK) {
-            if (b.header.seq == f->seq)
-                first = b.header.first_seq;
-            tt_batch_free(&b);
+        st = tt_batch_decode_header(data.data, data.len, b, why, sizeof why) == TT_OK ? TT_OK : TT_ERR_FORMAT;
+        if (want == bytes)
             break;
-        }
-        if (want == f->bytes)
-            break;
-        want = f->bytes;
     }
     tt_buf_free(&data);
+    return st;
+}
+
+/* The first sequence number a sealed batch stands for (its header's
+ * first_seq; a batch that does not decode, or names another seq, stands
+ * for itself). */
+static uint64_t sealed_first_seq(const tt_spool *s, const spooled *f)
+{
+    char path[1100], why[600];
+    batch_path(s, f->seq, true, path, sizeof path);
+    tt_batch b;
+    uint64_t first = f->seq;
+    if (read_header(path, f->bytes, &b, why, sizeof why) == TT_OK) {
+        if (b.header.seq == f->seq)
+            first = b.header.first_seq;
+        tt_batch_free(&b);
+    }
     return first;
 }
 
@@ -260,31 +268,42 @@ static tt_status drop_consumed_pieces(tt_spool *s, char *err, size_t errlen)
     for (size_t i = 0; i < s->nfiles; i++)
         if (!s->files[i].sealed && s->files[i].seq < lowest_piece)
             lowest_piece = s->files[i].seq;
-    bool dropped = false;
-    char path[1100];
+    if (lowest_piece == UINT64_MAX)
+        return TT_OK;
+    bool *taken = calloc(s->nfiles, sizeof *taken);
+    if (taken == NULL)
+        return TT_ERR_NOMEM;
     /* only a sealed batch numbered at least the lowest piece can stand for it */
-    for (size_t i = 0; i < s->nfiles && lowest_piece != UINT64_MAX; i++) {
+    for (size_t i = 0; i < s->nfiles; i++) {
         if (!s->files[i].sealed || s->files[i].seq < lowest_piece)
             continue;
         uint64_t from = sealed_first_seq(s, &s->files[i]), to = s->files[i].seq;
-        size_t k = 0;
-        for (size_t j = 0; j < s->nfiles; j++) {
-            spooled *f = &s->files[j];
-            if (!f->sealed && f->seq >= from && f->seq <= to) {
-                batch_path(s, f->seq, false, path, sizeof path);
-                if (unlink(path) != 0 && errno != ENOENT)
-                    return io_fail(err, errlen, "cannot remove the merged piece", path);
+        for (size_t j = 0; j < s->nfiles; j++)
+            taken[j] |= !s->files[j].sealed && s->files[j].seq >= from && s->files[j].seq <= to;
+    }
+    tt_status st = TT_OK;
+    bool dropped = false;
+    size_t k = 0;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        spooled *f = &s->files[i];
+        if (taken[i] && st == TT_OK) {
+            char path[1100];
+            batch_path(s, f->seq, false, path, sizeof path);
+            if (unlink(path) != 0 && errno != ENOENT) {
+                st = io_fail(err, errlen, "cannot remove the merged piece", path);
+            } else {
                 s->bytes -= f->bytes;
                 dropped = true;
                 continue;
             }
-            if (j == i)
-                i = k; /* the batch being looked at moves down with the list */
-            s->files[k++] = *f;
         }
-        s->nfiles = k;
+        s->files[k++] = *f;
     }
-    return dropped ? sync_dir(s->dir, err, errlen) : TT_OK;
+    s->nfiles = k;
+    free(taken);
+    if (st == TT_OK && dropped)
+        st = sync_dir(s->dir, err, errlen);
+    return st;
 }
 
 static tt_status scan_dir(tt_spool *s, char *err, size_t errlen)
@@ -311,14 +330,15 @@ static tt_status scan_dir(tt_spool *s, char *err, size_t errlen)
         struct stat sb;
         if (stat(path, &sb) != 0)
             continue;
-        tt_buf data;
-        tt_buf_init(&data, TT_BATCH_MAX_BYTES);
-        if (!sealed && (st = read_whole(path, (uint64_t)sb.st_size, &data, err, errlen)) != TT_OK) {
-            tt_buf_free(&data);
+        tt_batch header;
+        tt_status hst = sealed ? TT_ERR_FORMAT : read_header(path, (uint64_t)sb.st_size, &header, err, errlen);
+        if (hst != TT_OK && hst != TT_ERR_FORMAT) {
+            st = hst; /* an unreadable piece */
             break;
         }
-        st = add_file(s, seq, (uint64_t)sb.st_size, sealed, data.data);
-        tt_buf_free(&data);
+        st = add_file(s, seq, (uint64_t)sb.st_size, sealed, hst == TT_OK ? &header : NULL);
+        if (hst == TT_OK)
+            tt_batch_free(&header);
     }
     closedir(dir);
     if (s->nfiles > 1) /* files is NULL in an empty spool: qsort wants a pointer */
@@ -478,7 +498,13 @@ tt_status tt_spool_put(tt_spool *s, uint64_t seq, const uint8_t *data, size_t le
     batch_path(s, seq, sealed, path, sizeof path);
     if ((st = write_atomic(s->dir, path, data, len, err, errlen)) != TT_OK)
         goto out;
-    if ((st = add_file(s, seq, len, sealed, data)) != TT_OK)
+    tt_batch header;
+    char why[256];
+    bool decoded = !sealed && tt_batch_decode_header(data, len, &header, why, sizeof why) == TT_OK;
+    st = add_file(s, seq, len, sealed, decoded ? &header : NULL);
+    if (decoded)
+        tt_batch_free(&header);
+    if (st != TT_OK)
         goto out;
     s->next_seq = seq + 1;
     s->ngaps = 0;
@@ -507,8 +533,11 @@ size_t tt_spool_pieces(tt_spool *s, tt_spool_piece *out, size_t max)
     pthread_mutex_lock(&s->lock);
     size_t n = 0;
     for (size_t i = 0; i < s->nfiles && n < max; i++)
-        if (!s->files[i].sealed)
-            out[n++] = s->files[i].piece;
+        if (!s->files[i].sealed) {
+            out[n] = s->files[i].piece;
+            out[n].seq = s->files[i].seq;
+            out[n++].bytes = s->files[i].bytes;
+        }
     pthread_mutex_unlock(&s->lock);
     return n;
 }

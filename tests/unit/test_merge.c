@@ -39,6 +39,35 @@ static void expect_add(expected *e, const tt_detail_row *r)
     e->rows[e->n++] = *r;
 }
 
+/* Checks a merged section's rows against the expected ones, every field a
+ * sensor ships (TTL and OS included). */
+static void expect_rows(const tt_batch_section *sec, const tt_detail_row *want, size_t n)
+{
+    CHECK_EQ_INT(sec->nrows, n);
+    size_t same = 0;
+    for (size_t i = 0; i < n && i < sec->nrows; i++) {
+        const tt_detail_row *a = &sec->rows[i], *b = &want[i];
+        same += tt_detail_row_cmp(a, b) == 0 && a->packets == b->packets && a->bytes == b->bytes &&
+                a->first == b->first && a->last == b->last && a->ttl == b->ttl && a->os == b->os;
+    }
+    CHECK_EQ_INT(same, n);
+}
+
+/* Merges pieces[0..n) and decodes the result into m (its rows kept). */
+static void merge_decoded(const tt_batch *pieces, size_t n, tt_batch *m)
+{
+    tt_batch_builder builder;
+    tt_batch_builder_init(&builder);
+    tt_buf out;
+    tt_buf_init(&out, 0);
+    char err[512];
+    memset(m, 0, sizeof *m);
+    CHECK_EQ_INT(tt_batch_merge(pieces, n, &builder, &out, err, sizeof err), TT_OK);
+    CHECK_EQ_INT(tt_batch_decode_rows(out.data, out.len, m, err, sizeof err), TT_OK);
+    tt_buf_free(&out);
+    tt_batch_builder_free(&builder);
+}
+
 /* Piece p shares some keys with piece p-1 (other counts, times, TTL and OS). */
 static void overlap(fixture_batch *prev, fixture_batch *f)
 {
@@ -115,13 +144,8 @@ static void test_merge_pieces(void)
             folded += f[p].nrows[h];
     CHECK(folded > hours[0].n + hours[1].n + 100); /* keys did repeat across pieces */
 
-    tt_batch_builder builder;
-    tt_batch_builder_init(&builder);
-    tt_buf out;
-    tt_buf_init(&out, 0);
-    CHECK_EQ_INT(tt_batch_merge(pieces, NPIECES, &builder, &out, err, sizeof err), TT_OK);
     tt_batch m;
-    CHECK_EQ_INT(tt_batch_decode_rows(out.data, out.len, &m, err, sizeof err), TT_OK);
+    merge_decoded(pieces, NPIECES, &m);
     CHECK(strcmp(m.header.sensor, "jp-tokyo") == 0);
     CHECK_EQ_INT(m.header.epoch, 99);
     CHECK_EQ_INT(m.header.seq, 7);
@@ -141,18 +165,15 @@ static void test_merge_pieces(void)
         CHECK_EQ_INT(m.sections[h].hour, hour0 + (int64_t)h);
         expected *e = &hours[h];
         qsort(e->rows, e->n, sizeof *e->rows, fixture_row_cmp);
-        CHECK_EQ_INT(m.sections[h].nrows, e->n);
-        size_t same = 0;
-        for (size_t i = 0; i < e->n && i < m.sections[h].nrows; i++) {
-            const tt_detail_row *a = &m.sections[h].rows[i], *b = &e->rows[i];
-            same += tt_detail_row_cmp(a, b) == 0 && a->packets == b->packets && a->bytes == b->bytes &&
-                    a->first == b->first && a->last == b->last && a->ttl == b->ttl && a->os == b->os;
-        }
-        CHECK_EQ_INT(same, e->n);
+        expect_rows(&m.sections[h], e->rows, e->n);
         free(e->rows);
     }
     tt_batch_free(&m);
 
+    tt_batch_builder builder;
+    tt_batch_builder_init(&builder);
+    tt_buf out;
+    tt_buf_init(&out, 0);
     /* one piece: the same batch again */
     CHECK_EQ_INT(tt_batch_merge(pieces, 1, &builder, &out, err, sizeof err), TT_OK);
     CHECK(out.len == bytes[0].len && memcmp(out.data, bytes[0].data, out.len) == 0);
@@ -317,26 +338,14 @@ static void test_merge_matches_aggregator(void)
         CHECK_EQ_INT(tt_batch_decode_rows(bytes[k].data, bytes[k].len, &pieces[k], err, sizeof err), TT_OK);
     }
     CHECK_EQ_INT(at, NPACKETS);
-    tt_batch_builder builder;
-    tt_batch_builder_init(&builder);
-    tt_buf out;
-    tt_buf_init(&out, 0);
-    CHECK_EQ_INT(tt_batch_merge(pieces, PIECES, &builder, &out, err, sizeof err), TT_OK);
     tt_batch m;
-    CHECK_EQ_INT(tt_batch_decode_rows(out.data, out.len, &m, err, sizeof err), TT_OK);
+    merge_decoded(pieces, PIECES, &m);
     CHECK_EQ_INT(m.header.packets, NPACKETS);
     CHECK_EQ_INT(m.nsections, want.nhours);
     CHECK_EQ_INT(want.nhours, 2);
     for (size_t h = 0; h < m.nsections && h < want.nhours; h++) {
         CHECK_EQ_INT(m.sections[h].hour, want.hours[h]);
-        CHECK_EQ_INT(m.sections[h].nrows, want.n[h]);
-        size_t same = 0;
-        for (size_t i = 0; i < want.n[h] && i < m.sections[h].nrows; i++) {
-            const tt_detail_row *a = &m.sections[h].rows[i], *b = &want.rows[h][i];
-            same += tt_detail_row_cmp(a, b) == 0 && a->packets == b->packets && a->bytes == b->bytes &&
-                    a->first == b->first && a->last == b->last && a->ttl == b->ttl && a->os == b->os;
-        }
-        CHECK_EQ_INT(same, want.n[h]);
+        expect_rows(&m.sections[h], want.rows[h], want.n[h]);
     }
     for (size_t h = 0; h < want.nhours; h++)
         free(want.rows[h]);
@@ -345,8 +354,6 @@ static void test_merge_matches_aggregator(void)
         tt_batch_free(&pieces[k]);
         tt_buf_free(&bytes[k]);
     }
-    tt_buf_free(&out);
-    tt_batch_builder_free(&builder);
     free(pk);
 }
 

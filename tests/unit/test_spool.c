@@ -33,6 +33,14 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+static void write_bytes(const char *path, const tt_buf *b)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL && fwrite(b->data, 1, b->len, f) == b->len);
+    if (f)
+        fclose(f);
+}
+
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -529,10 +537,7 @@ static void test_pieces(void)
     CHECK_EQ_INT(fixture_build(&merged, &mb), TT_OK);
     fixture_free(&merged);
     batch_file(dir, 5, path, sizeof path);
-    FILE *fp = fopen(path, "wb");
-    CHECK(fp != NULL && fwrite(mb.data, 1, mb.len, fp) == mb.len);
-    if (fp)
-        fclose(fp);
+    write_bytes(path, &mb);
     CHECK_EQ_INT(tt_spool_open(dir, 0, &s, err, sizeof err), TT_OK);
     if (s == NULL)
         return;
@@ -558,10 +563,7 @@ static void test_pieces(void)
     tt_spool_close(s);
     /* pieces below a sealed batch that stands only for itself are kept at open */
     batch_file(dir, 9, path, sizeof path);
-    fp = fopen(path, "wb");
-    CHECK(fp != NULL && fwrite(b1.data, 1, b1.len, fp) == b1.len); /* seq 4, first_seq 4: a stray */
-    if (fp)
-        fclose(fp);
+    write_bytes(path, &b1); /* seq 4, first_seq 4: a stray */
     CHECK_EQ_INT(tt_spool_open(dir, 0, &s, err, sizeof err), TT_OK);
     if (s == NULL)
         return;
@@ -598,10 +600,7 @@ static void test_pieces(void)
         fixture_free(&fb);
         sealed_bytes += mb.len;
         batch_file(dir2, sealed_files[i].seq, path, sizeof path);
-        fp = fopen(path, "wb");
-        CHECK(fp != NULL && fwrite(mb.data, 1, mb.len, fp) == mb.len);
-        if (fp)
-            fclose(fp);
+        write_bytes(path, &mb);
     }
     /* 3.batch stands for 1..3, 4.batch for 4, 5.batch for 5: every piece was taken */
     CHECK_EQ_INT(tt_spool_open(dir2, 0, &s, err, sizeof err), TT_OK);
